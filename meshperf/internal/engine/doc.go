@@ -1,0 +1,26 @@
+// Package engine owns the load loop: workers, the open-loop schedule, the
+// accounting of backlog, send lag and late sends, and the recording of every
+// measured request into latency histograms.
+//
+// Open loop (QPS > 0). Slot i is intended at start + i/QPS. A free worker
+// claims the next slot, waits for its intended time if it is still ahead,
+// and sends. Two delays are kept apart:
+//
+//   - Backlog: the slot was already due when a worker became free to claim
+//     it, because every worker was busy. The target caused that wait, so it
+//     is charged: response time = backlog + service time. This is how
+//     coordinated omission is avoided. Such sends are counted as late.
+//   - Send lag: a worker was free, but its timer woke after the intended
+//     time. That is the generator's own noise; it is recorded in its own
+//     histogram and not charged to the target.
+//
+// The measured window holds a fixed number of slots (duration × QPS, or the
+// exact count asked for). It closes at the intended time of the slot after
+// the last one; slots still unclaimed then are counted as unsent, never
+// silently dropped, and the run ends when the requests in flight finish.
+//
+// Closed loop (QPS == 0). Each worker sends its next request as soon as the
+// previous one completes; response time equals service time.
+//
+// Warm-up requests run through the same loop and are discarded.
+package engine

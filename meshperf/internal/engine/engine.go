@@ -1,0 +1,307 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/meshperf/meshperf/meshperf/internal/pace"
+	"github.com/meshperf/meshperf/meshperf/internal/transport"
+	"github.com/meshperf/meshperf/meshperf/latency"
+)
+
+// Config is a validated description of one load run. The caller validates
+// user input; Run only rejects configurations it cannot execute.
+type Config struct {
+	Open     transport.Opener
+	QPS      float64       // requests per second; 0 runs closed loop
+	Workers  int           // concurrent workers, each with its own connection
+	Duration time.Duration // length of the measured window; 0 when Count is set
+	Count    int64         // exact number of measured requests; 0 when Duration is set
+	Warmup   time.Duration // discarded lead-in before the measured window
+	Timeout  time.Duration // per-request timeout, used to size histograms
+	// NewWaiter overrides the Waiter each worker paces with (tests compare
+	// waiters); nil uses pace.NewWaiter.
+	NewWaiter func(context.Context) pace.Waiter
+}
+
+// MaxStatus is the highest HTTP status code counted individually; statuses
+// outside [0, MaxStatus] are counted as MaxStatus+1.
+const MaxStatus = 599
+
+// Outcome is everything a run measured. Histograms hold nanoseconds.
+type Outcome struct {
+	Start time.Time // start of the measured window (wall clock)
+	End   time.Time // completion of the last measured request
+
+	Response *latency.Histogram // backlog + service time, per answered measured request
+	Service  *latency.Histogram // send to response complete
+	SendLag  *latency.Histogram // generator wake-up lateness (open loop only)
+
+	Requests       int64                          // measured requests that completed or failed
+	Statuses       [MaxStatus + 2]int64           // responses by status code
+	Errors         [transport.KindOther + 1]int64 // failures by kind
+	Late           int64                          // measured sends that left after their intended time
+	Unsent         int64                          // measured slots never sent before the window closed
+	WarmupRequests int64                          // requests sent during the warm-up
+}
+
+// shard holds the histograms and counters of up to a few workers. Workers
+// of one shard record under its mutex; with at most maxShards shards, a run
+// with few workers has one shard per worker and an uncontended lock.
+type shard struct {
+	mu                         sync.Mutex
+	response, service, sendLag *latency.Histogram
+	requests, late, warmup     int64
+	unsent                     int64
+	statuses                   [MaxStatus + 2]int64
+	errors                     [transport.KindOther + 1]int64
+	lastDone                   time.Duration
+}
+
+// maxShards bounds histogram memory: each shard holds three histograms of
+// roughly 200 KiB.
+const maxShards = 16
+
+// run is the shared state of one Run.
+type run struct {
+	cfg      Config
+	ctx      context.Context
+	base     pace.Instant
+	sched    pace.Schedule
+	measure0 int64         // first measured slot (open loop)
+	end      int64         // one past the last slot (open loop)
+	closeAt  time.Duration // the window closes at this offset (open loop)
+	winStart time.Duration // measured window start offset
+	winEnd   time.Duration // measured window end offset (closed loop, duration mode)
+	next     atomic.Int64  // next slot (open loop) or measured request (closed loop)
+	shards   []*shard
+}
+
+// Run executes the load and returns what it measured. When ctx is cancelled
+// mid-run it returns the partial outcome together with ctx's error.
+func Run(ctx context.Context, cfg Config) (*Outcome, error) {
+	if err := check(cfg); err != nil {
+		return nil, err
+	}
+	if cfg.NewWaiter == nil {
+		cfg.NewWaiter = pace.NewWaiter
+	}
+	r := &run{cfg: cfg, ctx: ctx, winStart: cfg.Warmup}
+	if cfg.QPS > 0 {
+		s, err := pace.NewSchedule(cfg.QPS)
+		if err != nil {
+			return nil, err
+		}
+		r.sched = s
+		r.measure0 = s.Slots(cfg.Warmup)
+		r.winStart = s.Offset(r.measure0)
+		if cfg.Count > 0 {
+			r.end = r.measure0 + cfg.Count
+		} else {
+			r.end = r.measure0 + max(s.Slots(cfg.Duration), 1)
+		}
+		r.closeAt = s.Offset(r.end)
+	} else if cfg.Duration > 0 {
+		r.winEnd = cfg.Warmup + cfg.Duration
+	}
+	highest := cfg.Warmup + cfg.Duration + 2*cfg.Timeout
+	if cfg.QPS > 0 {
+		highest = r.closeAt + 2*cfg.Timeout
+	}
+	highest = min(highest, latency.MaxHighest)
+	n := min(cfg.Workers, maxShards)
+	r.shards = make([]*shard, n)
+	for i := range r.shards {
+		s := &shard{}
+		var err error
+		if s.response, err = latency.New(highest); err != nil {
+			return nil, err
+		}
+		s.service, _ = latency.New(highest)
+		s.sendLag, _ = latency.New(highest)
+		r.shards[i] = s
+	}
+
+	r.base = pace.Now()
+	var wg sync.WaitGroup
+	for w := range cfg.Workers {
+		wg.Go(func() { r.work(r.shards[w%n]) })
+	}
+	wg.Wait()
+	return r.outcome(), ctx.Err()
+}
+
+func check(cfg Config) error {
+	switch {
+	case cfg.Open == nil:
+		return errors.New("engine: no transport")
+	case cfg.Workers < 1:
+		return fmt.Errorf("engine: %d workers; need at least 1", cfg.Workers)
+	case cfg.QPS < 0:
+		return fmt.Errorf("engine: rate %v is negative", cfg.QPS)
+	case (cfg.Duration > 0) == (cfg.Count > 0):
+		return fmt.Errorf("engine: exactly one of duration (%v) and count (%d) must be set", cfg.Duration, cfg.Count)
+	case cfg.Warmup < 0:
+		return fmt.Errorf("engine: warm-up %v is negative", cfg.Warmup)
+	case cfg.Timeout <= 0:
+		return fmt.Errorf("engine: timeout %v must be positive", cfg.Timeout)
+	}
+	return nil
+}
+
+func (r *run) now() time.Duration { return time.Since(r.base.Time) }
+
+func (r *run) work(s *shard) {
+	conn := r.cfg.Open()
+	defer conn.Close()
+	if r.cfg.QPS > 0 {
+		w := r.cfg.NewWaiter(r.ctx)
+		defer w.Close()
+		r.openLoop(s, conn, w)
+		return
+	}
+	r.closedLoop(s, conn)
+}
+
+func (r *run) openLoop(s *shard, conn transport.Conn, w pace.Waiter) {
+	for r.ctx.Err() == nil {
+		i := r.next.Add(1) - 1
+		if i >= r.end {
+			return
+		}
+		intended := r.sched.Offset(i)
+		now := r.now()
+		measured := i >= r.measure0
+		if measured && now >= r.closeAt {
+			// The window closed before any worker was free for this slot.
+			r.unsent(s, i)
+			return
+		}
+		var backlog, lag time.Duration
+		late := false
+		if now < intended {
+			w.WaitUntil(r.base, intended)
+			if r.ctx.Err() != nil {
+				return
+			}
+			now = r.now()
+			lag = max(now-intended, 0)
+		} else {
+			backlog = now - intended
+			late = true
+		}
+		status, err := conn.Do(r.ctx)
+		done := r.now()
+		if r.ctx.Err() != nil {
+			return // our own cancellation is no outcome of the target
+		}
+		service := done - now
+		s.mu.Lock()
+		if measured {
+			s.record(status, err, backlog+service, service, done)
+			if late {
+				s.late++
+			} else {
+				s.sendLag.Record(lag)
+			}
+		} else {
+			s.warmup++
+		}
+		s.mu.Unlock()
+	}
+}
+
+// unsent counts slot i, which this worker claimed after the window closed,
+// and, for the first worker to get here, every slot nobody claimed. Each
+// slot is counted once: by its claimer, or by the worker whose Swap found it
+// unclaimed; later claims all land past the end.
+func (r *run) unsent(s *shard, i int64) {
+	n := int64(1)
+	if prev := r.next.Swap(r.end); prev < r.end {
+		n += r.end - prev
+	}
+	s.mu.Lock()
+	s.unsent += n
+	s.mu.Unlock()
+}
+
+func (r *run) closedLoop(s *shard, conn transport.Conn) {
+	for r.ctx.Err() == nil {
+		start := r.now()
+		measured := start >= r.winStart
+		if measured {
+			if r.cfg.Count > 0 {
+				if r.next.Add(1) > r.cfg.Count {
+					return
+				}
+			} else if start >= r.winEnd {
+				return
+			}
+		}
+		status, err := conn.Do(r.ctx)
+		done := r.now()
+		if r.ctx.Err() != nil {
+			return
+		}
+		s.mu.Lock()
+		if measured {
+			s.record(status, err, done-start, done-start, done)
+		} else {
+			s.warmup++
+		}
+		s.mu.Unlock()
+	}
+}
+
+// record adds one measured request: answered requests are timed and
+// counted by status, failed ones counted by kind. The caller holds s.mu.
+func (s *shard) record(status int, err error, response, service, done time.Duration) {
+	s.requests++
+	s.lastDone = max(s.lastDone, done)
+	if err != nil {
+		// Failed requests are counted, not timed: a refused connection
+		// would otherwise read as a very fast response.
+		s.errors[transport.KindOf(err)]++
+		return
+	}
+	if status < 0 || status > MaxStatus {
+		status = MaxStatus + 1
+	}
+	s.statuses[status]++
+	s.response.Record(response)
+	s.service.Record(service)
+}
+
+// outcome merges the shards. It runs after every worker has returned.
+func (r *run) outcome() *Outcome {
+	o := &Outcome{Start: r.base.Time.Add(r.winStart)}
+	var lastDone time.Duration
+	for i, s := range r.shards {
+		if i == 0 {
+			o.Response, o.Service, o.SendLag = s.response, s.service, s.sendLag
+		} else {
+			o.Response.Merge(s.response)
+			o.Service.Merge(s.service)
+			o.SendLag.Merge(s.sendLag)
+		}
+		o.Requests += s.requests
+		o.Late += s.late
+		o.Unsent += s.unsent
+		o.WarmupRequests += s.warmup
+		for c, n := range s.statuses {
+			o.Statuses[c] += n
+		}
+		for k, n := range s.errors {
+			o.Errors[k] += n
+		}
+		lastDone = max(lastDone, s.lastDone)
+	}
+	// An open-loop window lasts until it closes even when the last response
+	// came back sooner; a closed-loop window ends with its last response.
+	o.End = r.base.Time.Add(max(lastDone, r.winStart, r.closeAt))
+	return o
+}

@@ -1,0 +1,220 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/meshperf/meshperf/meshperf/internal/transport"
+)
+
+// fakeConn answers after a fixed sleep with a fixed status or error.
+type fakeConn struct {
+	service time.Duration
+	status  int
+	err     error
+	calls   *atomic.Int64
+}
+
+func (c *fakeConn) Do(ctx context.Context) (int, error) {
+	c.calls.Add(1)
+	if c.service > 0 {
+		t := time.NewTimer(c.service)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return 0, &transport.Error{Kind: transport.KindCanceled, Err: ctx.Err()}
+		}
+	}
+	if c.err != nil {
+		return 0, c.err
+	}
+	return c.status, nil
+}
+
+func (c *fakeConn) Close() error { return nil }
+
+func opener(service time.Duration, status int, err error, calls *atomic.Int64) transport.Opener {
+	return func() transport.Conn { return &fakeConn{service: service, status: status, err: err, calls: calls} }
+}
+
+func TestRunRejectsBadConfig(t *testing.T) {
+	open := opener(0, 200, nil, new(atomic.Int64))
+	tests := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"no transport", Config{Workers: 1, Count: 1, Timeout: time.Second}, "no transport"},
+		{"no workers", Config{Open: open, Count: 1, Timeout: time.Second}, "0 workers"},
+		{"negative rate", Config{Open: open, Workers: 1, QPS: -1, Count: 1, Timeout: time.Second}, "negative"},
+		{"both duration and count", Config{Open: open, Workers: 1, Count: 1, Duration: time.Second, Timeout: time.Second}, "exactly one"},
+		{"neither", Config{Open: open, Workers: 1, Timeout: time.Second}, "exactly one"},
+		{"negative warm-up", Config{Open: open, Workers: 1, Count: 1, Warmup: -1, Timeout: time.Second}, "warm-up"},
+		{"no timeout", Config{Open: open, Workers: 1, Count: 1}, "timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Run(context.Background(), tt.cfg)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Run() error = %v, want it to mention %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestOpenLoopCountsEverySlotOnce(t *testing.T) {
+	tests := []struct {
+		name    string
+		qps     float64
+		workers int
+		count   int64
+		warmup  time.Duration
+	}{
+		{name: "one worker", qps: 2000, workers: 1, count: 300},
+		{name: "many workers", qps: 5000, workers: 16, count: 1000},
+		{name: "with warm-up", qps: 2000, workers: 4, count: 200, warmup: 50 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			calls := new(atomic.Int64)
+			o, err := Run(context.Background(), Config{Open: opener(0, 200, nil, calls), QPS: tt.qps,
+				Workers: tt.workers, Count: tt.count, Warmup: tt.warmup, Timeout: time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Requests+o.Unsent != tt.count {
+				t.Errorf("requests %d + unsent %d = %d, want %d", o.Requests, o.Unsent, o.Requests+o.Unsent, tt.count)
+			}
+			if o.Statuses[200] != o.Requests || o.Response.Count() != o.Requests || o.Service.Count() != o.Requests {
+				t.Errorf("200s %d, response samples %d, service samples %d, want all %d",
+					o.Statuses[200], o.Response.Count(), o.Service.Count(), o.Requests)
+			}
+			wantWarm := int64(tt.warmup.Seconds() * tt.qps)
+			if o.WarmupRequests != wantWarm {
+				t.Errorf("warm-up requests = %d, want %d", o.WarmupRequests, wantWarm)
+			}
+			if got := calls.Load(); got != o.Requests+o.WarmupRequests {
+				t.Errorf("transport saw %d requests, outcome accounts for %d", got, o.Requests+o.WarmupRequests)
+			}
+			if o.SendLag.Count()+o.Late != o.Requests {
+				t.Errorf("send lag samples %d + late %d != requests %d", o.SendLag.Count(), o.Late, o.Requests)
+			}
+		})
+	}
+}
+
+// A target slower than the schedule: one worker, 10 ms per request, a slot
+// every 5 ms. Slot i is sent at 10i ms, so its backlog is 5i ms: that wait is
+// charged to the response time, the sends are late, and the slots the
+// worker never reached before the window closed are counted as unsent.
+func TestOpenLoopChargesBacklog(t *testing.T) {
+	const service = 10 * time.Millisecond
+	o, err := Run(context.Background(), Config{Open: opener(service, 200, nil, new(atomic.Int64)),
+		QPS: 200, Workers: 1, Count: 20, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Requests+o.Unsent != 20 {
+		t.Fatalf("requests %d + unsent %d != 20", o.Requests, o.Unsent)
+	}
+	// The window closes at 100 ms; a worker at 10 ms per request sends about 10.
+	if o.Requests < 6 || o.Requests > 11 {
+		t.Errorf("requests = %d, want about 10", o.Requests)
+	}
+	if o.Late < o.Requests-1 {
+		t.Errorf("late = %d, want every send but the first (%d)", o.Late, o.Requests-1)
+	}
+	maxResp, _ := o.Response.Quantile(1)
+	maxSvc, _ := o.Service.Quantile(1)
+	// The last request sent, slot n-1, waited about 5(n-1) ms.
+	wantBacklog := time.Duration(o.Requests-1) * 5 * time.Millisecond
+	if maxResp < wantBacklog+service-time.Millisecond {
+		t.Errorf("max response %v, want at least backlog %v + service %v", maxResp, wantBacklog, service)
+	}
+	if maxSvc > 5*service {
+		t.Errorf("max service %v: backlog leaked into service time", maxSvc)
+	}
+}
+
+func TestClosedLoopExactCount(t *testing.T) {
+	calls := new(atomic.Int64)
+	o, err := Run(context.Background(), Config{Open: opener(0, 204, nil, calls), Workers: 8, Count: 5000,
+		Warmup: 20 * time.Millisecond, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Requests != 5000 || o.Statuses[204] != 5000 {
+		t.Errorf("requests = %d (204s %d), want exactly 5000", o.Requests, o.Statuses[204])
+	}
+	if o.Late != 0 || o.Unsent != 0 || o.SendLag.Count() != 0 {
+		t.Errorf("closed loop reported late %d, unsent %d, lag samples %d", o.Late, o.Unsent, o.SendLag.Count())
+	}
+	if o.WarmupRequests == 0 {
+		t.Error("a 20 ms warm-up sent no request")
+	}
+}
+
+func TestErrorsAreClassifiedAndNotTimed(t *testing.T) {
+	refused := &transport.Error{Kind: transport.KindConnect, Err: errors.New("connection refused")}
+	o, err := Run(context.Background(), Config{Open: opener(0, 0, refused, new(atomic.Int64)), Workers: 2,
+		Count: 100, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Errors[transport.KindConnect] != 100 || o.Requests != 100 {
+		t.Errorf("connect errors = %d of %d, want 100 of 100", o.Errors[transport.KindConnect], o.Requests)
+	}
+	if o.Response.Count() != 0 {
+		t.Errorf("%d failed requests were timed as latency", o.Response.Count())
+	}
+}
+
+func TestStatusesOutOfRangeAreCounted(t *testing.T) {
+	o, err := Run(context.Background(), Config{Open: opener(0, 999, nil, new(atomic.Int64)), Workers: 1,
+		Count: 3, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Statuses[MaxStatus+1] != 3 {
+		t.Errorf("statuses above %d counted %d, want 3", MaxStatus, o.Statuses[MaxStatus+1])
+	}
+}
+
+func TestCancelReturnsPartialOutcome(t *testing.T) {
+	for _, qps := range []float64{0, 100} {
+		ctx, cancel := context.WithCancel(context.Background())
+		calls := new(atomic.Int64)
+		done := make(chan struct{})
+		var o *Outcome
+		var err error
+		go func() {
+			defer close(done)
+			o, err = Run(ctx, Config{Open: opener(time.Millisecond, 200, nil, calls), QPS: qps, Workers: 4,
+				Duration: time.Hour, Timeout: time.Second})
+		}()
+		deadline := time.Now().Add(10 * time.Second)
+		for calls.Load() < 20 && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("qps %v: Run did not return within 10 s of cancel", qps)
+		}
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("qps %v: err = %v, want context.Canceled", qps, err)
+		}
+		if o == nil || o.Requests == 0 {
+			t.Errorf("qps %v: partial outcome lost: %+v", qps, o)
+		}
+		if o != nil && o.Errors[transport.KindCanceled] != 0 {
+			t.Errorf("qps %v: our own cancellation counted as %d target errors", qps, o.Errors[transport.KindCanceled])
+		}
+	}
+}
