@@ -78,6 +78,7 @@ type run struct {
 	winStart time.Duration // measured window start offset
 	winEnd   time.Duration // measured window end offset (closed loop, duration mode)
 	next     atomic.Int64  // next slot (open loop) or measured request (closed loop)
+	stopped  atomic.Bool   // ctx is done; cheaper to poll per request than ctx.Err
 	shards   []*shard
 }
 
@@ -126,6 +127,7 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		r.shards[i] = s
 	}
 
+	defer context.AfterFunc(ctx, func() { r.stopped.Store(true) })()
 	r.base = pace.Now()
 	var wg sync.WaitGroup
 	for w := range cfg.Workers {
@@ -168,7 +170,7 @@ func (r *run) work(s *shard) {
 }
 
 func (r *run) openLoop(s *shard, conn transport.Conn, w pace.Waiter) {
-	for r.ctx.Err() == nil {
+	for !r.stopped.Load() {
 		i := r.next.Add(1) - 1
 		if i >= r.end {
 			return
@@ -185,7 +187,7 @@ func (r *run) openLoop(s *shard, conn transport.Conn, w pace.Waiter) {
 		late := false
 		if now < intended {
 			w.WaitUntil(r.base, intended)
-			if r.ctx.Err() != nil {
+			if r.stopped.Load() {
 				return
 			}
 			now = r.now()
@@ -196,8 +198,8 @@ func (r *run) openLoop(s *shard, conn transport.Conn, w pace.Waiter) {
 		}
 		status, err := conn.Do(r.ctx)
 		done := r.now()
-		if r.ctx.Err() != nil {
-			return // our own cancellation is no outcome of the target
+		if r.cancelled(err) {
+			return
 		}
 		service := done - now
 		s.mu.Lock()
@@ -230,7 +232,7 @@ func (r *run) unsent(s *shard, i int64) {
 }
 
 func (r *run) closedLoop(s *shard, conn transport.Conn) {
-	for r.ctx.Err() == nil {
+	for !r.stopped.Load() {
 		start := r.now()
 		measured := start >= r.winStart
 		if measured {
@@ -244,7 +246,7 @@ func (r *run) closedLoop(s *shard, conn transport.Conn) {
 		}
 		status, err := conn.Do(r.ctx)
 		done := r.now()
-		if r.ctx.Err() != nil {
+		if r.cancelled(err) {
 			return
 		}
 		s.mu.Lock()
@@ -255,6 +257,14 @@ func (r *run) closedLoop(s *shard, conn transport.Conn) {
 		}
 		s.mu.Unlock()
 	}
+}
+
+// cancelled reports whether the run was cancelled, so that the request
+// that just ended is no outcome of the target. The flag set by
+// context.AfterFunc can trail ctx by a moment; a failed request also
+// consults ctx itself.
+func (r *run) cancelled(err error) bool {
+	return r.stopped.Load() || err != nil && r.ctx.Err() != nil
 }
 
 // record adds one measured request: answered requests are timed and

@@ -4,8 +4,9 @@ package pace
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"sync"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -21,21 +22,27 @@ func Now() Instant {
 	return Instant{mono: ts.Nano(), Time: time.Now()}
 }
 
-// osWaiter blocks its thread in read(2) on a timerfd armed with an absolute
-// CLOCK_MONOTONIC deadline.
+// osWaiter waits on a non-blocking timerfd armed with an absolute
+// CLOCK_MONOTONIC deadline, read through the runtime's network poller.
+//
+// A blocking read(2) would be simpler but holds its P for the whole wait:
+// with GOMAXPROCS=2 two sleeping workers then starve the goroutines whose
+// responses have arrived until sysmon retakes a P, which adds 2–10 ms of
+// fake service time. Through the poller a waiting worker holds no P, and
+// the kernel's timer still decides when it wakes.
 type osWaiter struct {
-	mu          sync.Mutex // guards fd against Close racing Interrupt
+	f           *os.File
 	fd          int
 	interrupted atomic.Bool
 	stopCtx     func() bool
 }
 
 func newOSWaiter(ctx context.Context) (*osWaiter, error) {
-	fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_CLOEXEC)
+	fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_CLOEXEC|unix.TFD_NONBLOCK)
 	if err != nil {
 		return nil, fmt.Errorf("timerfd_create: %w", err)
 	}
-	w := &osWaiter{fd: fd}
+	w := &osWaiter{f: os.NewFile(uintptr(fd), "timerfd"), fd: fd}
 	w.stopCtx = context.AfterFunc(ctx, w.Interrupt)
 	return w, nil
 }
@@ -44,48 +51,30 @@ func (w *osWaiter) WaitUntil(base Instant, offset time.Duration) {
 	if w.interrupted.Load() {
 		return
 	}
-	deadline := base.mono + int64(offset)
-	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(deadline)}
+	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(base.mono + int64(offset))}
 	if err := unix.TimerfdSettime(w.fd, unix.TFD_TIMER_ABSTIME, &spec, nil); err != nil {
 		fallbackWait(base, offset)
 		return
 	}
-	// Interrupt arms the timer to fire at once. Checking the flag after
-	// arming closes the race with an Interrupt that ran before the arming.
-	if w.interrupted.Load() {
-		return
-	}
 	var buf [8]byte
-	for {
-		_, err := unix.Read(w.fd, buf[:])
-		if err != unix.EINTR {
-			return
-		}
-	}
+	// Read returns when the timer has expired (at once if it already has),
+	// or with an error after Interrupt set a past read deadline or Close.
+	_, _ = w.f.Read(buf[:])
 }
 
+// Interrupt makes the current and every later wait return at once.
 func (w *osWaiter) Interrupt() {
 	w.interrupted.Store(true)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.fd < 0 {
-		return
-	}
-	// An absolute deadline of 1 ns has passed: the timer fires now.
-	spec := unix.ItimerSpec{Value: unix.Timespec{Nsec: 1}}
-	_ = unix.TimerfdSettime(w.fd, unix.TFD_TIMER_ABSTIME, &spec, nil)
+	_ = w.f.SetReadDeadline(time.Unix(1, 0)) // an error after Close is fine
 }
 
 func (w *osWaiter) Close() error {
 	w.stopCtx()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.fd < 0 {
-		return nil
+	w.interrupted.Store(true)
+	if err := w.f.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
+		return err
 	}
-	err := unix.Close(w.fd)
-	w.fd = -1
-	return err
+	return nil
 }
 
 func fallbackWait(base Instant, offset time.Duration) {
