@@ -1,0 +1,170 @@
+package meshperf_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"fortio.org/fortio/fhttp"
+	flog "fortio.org/log"
+
+	"github.com/meshperf/meshperf/meshperf"
+)
+
+// echoProcess starts `meshperf echo` on a free loopback port in its own
+// process, so that this process's CPU time is the generator's alone. It
+// returns the server's URL and stops it at cleanup.
+func echoProcess(tb testing.TB) string {
+	tb.Helper()
+	bin := filepath.Join(tb.TempDir(), "meshperf")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/meshperf/meshperf/cmd/meshperf").CombinedOutput(); err != nil {
+		tb.Fatalf("go build ./cmd/meshperf: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "echo", "-addr", "127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		tb.Fatalf("meshperf echo did not say where it listens: %v", err)
+	}
+	_, url, ok := strings.Cut(strings.TrimSpace(line), "listening on ")
+	if !ok {
+		tb.Fatalf("meshperf echo said %q", line)
+	}
+	return url + "/"
+}
+
+// cpuTime returns the CPU time this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// runFortio drives url closed loop with fortio's periodic runner and its
+// fast HTTP/1.1 client, and returns how many requests it sent.
+func runFortio(tb testing.TB, url string, threads int, d time.Duration) int64 {
+	tb.Helper()
+	o := fhttp.HTTPRunnerOptions{}
+	o.URL = url
+	o.QPS = -1 // as fast as possible
+	o.NumThreads = threads
+	o.Duration = d
+	o.Out = io.Discard
+	o.Uniform = true
+	res, err := fhttp.RunHTTPTest(&o)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return res.DurationHistogram.Count
+}
+
+// BenchmarkClosedLoopVsFortio measures requests per generator CPU-second,
+// closed loop with 16 connections against the same echo process, for
+// meshperf and for fortio's periodic runner with its fast client,
+// alternating in one run. x-fortio is meshperf's figure over fortio's.
+func BenchmarkClosedLoopVsFortio(b *testing.B) {
+	flog.SetLogLevelQuiet(flog.Error)
+	url := echoProcess(b)
+	const (
+		conc = 16
+		d    = 2 * time.Second
+	)
+	var mpReq, fReq int64
+	var mpCPU, fCPU time.Duration
+	for b.Loop() {
+		c0 := cpuTime()
+		res, err := meshperf.RunContext(context.Background(), meshperf.URL(url), meshperf.QPS(0),
+			meshperf.Concurrency(conc), meshperf.Duration(d), meshperf.Warmup(0))
+		if err != nil {
+			b.Fatal(err)
+		}
+		c1 := cpuTime()
+		mpReq += res.Requests
+		mpCPU += c1 - c0
+		fReq += runFortio(b, url, conc, d)
+		fCPU += cpuTime() - c1
+	}
+	mp := float64(mpReq) / mpCPU.Seconds()
+	f := float64(fReq) / fCPU.Seconds()
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(mp, "meshperf-req/cpu-s")
+	b.ReportMetric(f, "fortio-req/cpu-s")
+	b.ReportMetric(mp/f, "x-fortio")
+}
+
+// BenchmarkGeneratorCPUAt1000QPS reports the generator's CPU use, as a
+// percentage of one core, at 1000 QPS open loop with 16 connections.
+func BenchmarkGeneratorCPUAt1000QPS(b *testing.B) {
+	url := echoProcess(b)
+	var cpu, wall time.Duration
+	for b.Loop() {
+		c0, w0 := cpuTime(), time.Now()
+		if _, err := meshperf.RunContext(context.Background(), meshperf.URL(url), meshperf.QPS(1000),
+			meshperf.Concurrency(16), meshperf.Duration(5*time.Second), meshperf.Warmup(0)); err != nil {
+			b.Fatal(err)
+		}
+		cpu += cpuTime() - c0
+		wall += time.Since(w0)
+	}
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(100*cpu.Seconds()/wall.Seconds(), "gen-cpu-%")
+}
+
+// BenchmarkHeap64Workers60s reports the peak live heap of a 64-worker,
+// 60-second run at 1000 QPS, sampled every 50 ms.
+func BenchmarkHeap64Workers60s(b *testing.B) {
+	url := echoProcess(b)
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var peak uint64
+	for b.Loop() {
+		runtime.GC()
+		metrics.Read(sample)
+		base := sample[0].Value.Uint64()
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			t := time.NewTicker(50 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					metrics.Read(sample)
+					if v := sample[0].Value.Uint64(); v > peak {
+						peak = v
+					}
+				}
+			}
+		})
+		_, err := meshperf.RunContext(context.Background(), meshperf.URL(url), meshperf.QPS(1000),
+			meshperf.Concurrency(64), meshperf.Duration(60*time.Second), meshperf.Warmup(0))
+		cancel()
+		wg.Wait()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(base), "heap-before-B")
+	}
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(float64(peak), "peak-heap-B")
+}

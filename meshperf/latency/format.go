@@ -1,0 +1,33 @@
+package latency
+
+import (
+	"fmt"
+	"time"
+)
+
+// Format prints d with three significant digits in the largest unit that
+// keeps it at least 1: 850ns, 212µs, 1.24ms, 3.50s.
+func Format(d time.Duration) string {
+	var v float64
+	var unit string
+	switch {
+	case d < 0:
+		return "-" + Format(-d)
+	case d < time.Microsecond:
+		return fmt.Sprintf("%dns", int64(d))
+	case d < time.Millisecond:
+		v, unit = float64(d)/1e3, "µs"
+	case d < time.Second:
+		v, unit = float64(d)/1e6, "ms"
+	default:
+		v, unit = d.Seconds(), "s"
+	}
+	switch {
+	case v >= 99.95:
+		return fmt.Sprintf("%.0f%s", v, unit)
+	case v >= 9.995:
+		return fmt.Sprintf("%.1f%s", v, unit)
+	default:
+		return fmt.Sprintf("%.2f%s", v, unit)
+	}
+}

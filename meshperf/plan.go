@@ -1,0 +1,322 @@
+package meshperf
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Defaults of a Plan. The warm-up default discards the first second, which
+// covers connection set-up and the target's first allocations.
+const (
+	DefaultQPS          = 1000.0
+	DefaultConcurrency  = 8
+	DefaultDuration     = 10 * time.Second
+	DefaultWarmup       = time.Second
+	DefaultTimeout      = 3 * time.Second
+	DefaultMaxErrorRate = 0.10 // the share istio/tools drops a run at
+	DefaultProtocol     = HTTP1
+)
+
+// Limits on a Plan.
+const (
+	MaxQPS         = 1e7
+	MaxConcurrency = 10000
+	MaxDuration    = 24 * time.Hour
+	MaxPayloadSize = 16 << 20
+)
+
+// Protocol is the wire protocol of the load.
+type Protocol string
+
+// The protocols meshperf speaks.
+const (
+	HTTP1 Protocol = "http/1.1" // raw-socket HTTP/1.1 client, keep-alive, one connection per worker
+	H2C   Protocol = "h2c"      // HTTP/2 over cleartext with prior knowledge, one connection per worker
+	GRPC  Protocol = "grpc"     // grpc.health.v1.Health/Check over cleartext, one channel per worker
+)
+
+// Plan is a validated description of one load run. Targets receive it and
+// execute it; users build it with Options.
+type Plan struct {
+	QPS          float64       // requests per second; 0 runs closed loop as fast as possible
+	Concurrency  int           // workers, each with its own connection
+	Duration     time.Duration // measured window; 0 when Requests is set
+	Requests     int64         // exact number of measured requests; 0 when Duration is set
+	Warmup       time.Duration // discarded lead-in
+	Timeout      time.Duration // per request
+	Method       string        // "" means GET, or POST when PayloadSize > 0
+	Header       http.Header   // extra request headers
+	PayloadSize  int           // request body size in bytes
+	Protocol     Protocol
+	MaxErrorRate float64           // a run whose failed share exceeds this is an error
+	Labels       map[string]string // copied into the Result
+}
+
+// InvalidError reports an option or flag whose value is not allowed. Field
+// names the setting as Options name it ("concurrency", "qps", ...), so a
+// command line can map it back to its own flag.
+type InvalidError struct {
+	Field   string
+	Value   any
+	Allowed string
+}
+
+func (e *InvalidError) Error() string {
+	return fmt.Sprintf("meshperf: %s %v is not allowed: %s", e.Field, e.Value, e.Allowed)
+}
+
+func invalid(field string, value any, allowed string) error {
+	return &InvalidError{Field: field, Value: value, Allowed: allowed}
+}
+
+// Option sets one part of a Plan. Options check their own argument.
+type Option func(*config) error
+
+type config struct {
+	plan                     Plan
+	durationSet, requestsSet bool
+}
+
+// NewPlan returns the Plan the options describe, starting from the
+// defaults. Duration and Requests exclude each other.
+func NewPlan(opts ...Option) (Plan, error) {
+	c := config{plan: Plan{
+		QPS:          DefaultQPS,
+		Concurrency:  DefaultConcurrency,
+		Duration:     DefaultDuration,
+		Warmup:       DefaultWarmup,
+		Timeout:      DefaultTimeout,
+		Protocol:     DefaultProtocol,
+		MaxErrorRate: DefaultMaxErrorRate,
+	}}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&c); err != nil {
+			return Plan{}, err
+		}
+	}
+	if c.durationSet && c.requestsSet {
+		return Plan{}, invalid("duration", c.plan.Duration, "Duration and Requests exclude each other; set one")
+	}
+	if c.requestsSet {
+		c.plan.Duration = 0
+	}
+	return c.plan, c.plan.Validate()
+}
+
+// Validate checks a Plan built by hand (Targets call it before running).
+func (p Plan) Validate() error {
+	switch {
+	case !(p.QPS >= 0 && p.QPS <= MaxQPS):
+		return invalid("qps", p.QPS, fmt.Sprintf("use 0 for closed loop or a rate in (0, %g] requests per second", float64(MaxQPS)))
+	case p.Concurrency < 1 || p.Concurrency > MaxConcurrency:
+		return invalid("concurrency", p.Concurrency, fmt.Sprintf("use 1 to %d workers", MaxConcurrency))
+	case (p.Duration > 0) == (p.Requests > 0):
+		return invalid("duration", p.Duration, fmt.Sprintf("set exactly one of a positive duration or a positive request count (requests is %d)", p.Requests))
+	case p.Duration < 0 || p.Duration > MaxDuration:
+		return invalid("duration", p.Duration, fmt.Sprintf("use a duration in (0, %v]", MaxDuration))
+	case p.Requests < 0:
+		return invalid("requests", p.Requests, "use a positive count")
+	case p.Warmup < 0 || p.Warmup > MaxDuration:
+		return invalid("warmup", p.Warmup, fmt.Sprintf("use 0 (none) up to %v", MaxDuration))
+	case p.Timeout <= 0 || p.Timeout > time.Hour:
+		return invalid("timeout", p.Timeout, "use a duration in (0, 1h]")
+	case p.PayloadSize < 0 || p.PayloadSize > MaxPayloadSize:
+		return invalid("payload-size", p.PayloadSize, fmt.Sprintf("use 0 to %d bytes", MaxPayloadSize))
+	case !(p.MaxErrorRate >= 0 && p.MaxErrorRate <= 1):
+		return invalid("max-error-rate", p.MaxErrorRate, "use a fraction in [0, 1]")
+	}
+	if p.QPS > 0 && p.Requests > 0 && float64(p.Requests)/p.QPS > MaxDuration.Seconds() {
+		return invalid("requests", p.Requests, fmt.Sprintf("at %g requests per second the run would last longer than %v", p.QPS, MaxDuration))
+	}
+	switch p.Protocol {
+	case HTTP1, H2C:
+	case GRPC:
+		if p.PayloadSize > 0 || p.Method != "" {
+			return invalid("protocol", p.Protocol, "gRPC health checks take no method or payload")
+		}
+	default:
+		return invalid("protocol", p.Protocol, fmt.Sprintf("use %q, %q or %q", HTTP1, H2C, GRPC))
+	}
+	if p.Method != "" && !isToken(p.Method) {
+		return invalid("method", p.Method, "use an HTTP method token such as GET or POST")
+	}
+	for k, vs := range p.Header {
+		if !isToken(k) {
+			return invalid("header", k, "header names are HTTP tokens")
+		}
+		for _, v := range vs {
+			if strings.ContainsAny(v, "\r\n\x00") {
+				return invalid("header", k+": "+v, "header values cannot hold CR, LF or NUL")
+			}
+		}
+	}
+	return nil
+}
+
+// isToken reports whether s is a non-empty RFC 9110 token.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// QPS sets the open-loop rate in requests per second. 0 runs closed loop:
+// each worker sends as soon as its previous request completes.
+func QPS(qps float64) Option {
+	return func(c *config) error {
+		if !(qps >= 0 && qps <= MaxQPS) || math.IsInf(qps, 0) {
+			return invalid("qps", qps, fmt.Sprintf("use 0 for closed loop or a rate in (0, %g] requests per second", float64(MaxQPS)))
+		}
+		c.plan.QPS = qps
+		return nil
+	}
+}
+
+// Concurrency sets the number of workers, each with its own connection.
+func Concurrency(n int) Option {
+	return func(c *config) error {
+		if n < 1 || n > MaxConcurrency {
+			return invalid("concurrency", n, fmt.Sprintf("use 1 to %d workers", MaxConcurrency))
+		}
+		c.plan.Concurrency = n
+		return nil
+	}
+}
+
+// Duration sets the length of the measured window (default
+// DefaultDuration). At a rate, the window holds exactly duration × QPS
+// requests.
+func Duration(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 || d > MaxDuration {
+			return invalid("duration", d, fmt.Sprintf("use a duration in (0, %v]", MaxDuration))
+		}
+		c.plan.Duration, c.durationSet = d, true
+		return nil
+	}
+}
+
+// Requests sets the exact number of measured requests, instead of a
+// duration.
+func Requests(n int64) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return invalid("requests", n, "use a positive count")
+		}
+		c.plan.Requests, c.requestsSet = n, true
+		return nil
+	}
+}
+
+// Warmup sets the discarded lead-in (default DefaultWarmup); 0 disables it.
+func Warmup(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 || d > MaxDuration {
+			return invalid("warmup", d, fmt.Sprintf("use 0 (none) up to %v", MaxDuration))
+		}
+		c.plan.Warmup = d
+		return nil
+	}
+}
+
+// Timeout sets the per-request timeout (default DefaultTimeout).
+func Timeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 || d > time.Hour {
+			return invalid("timeout", d, "use a duration in (0, 1h]")
+		}
+		c.plan.Timeout = d
+		return nil
+	}
+}
+
+// Method sets the HTTP method (default GET, or POST with a payload).
+func Method(m string) Option {
+	return func(c *config) error {
+		if !isToken(m) {
+			return invalid("method", m, "use an HTTP method token such as GET or POST")
+		}
+		c.plan.Method = m
+		return nil
+	}
+}
+
+// Header adds a request header. A "Host" header overrides the host sent.
+func Header(name, value string) Option {
+	return func(c *config) error {
+		if !isToken(name) {
+			return invalid("header", name, "header names are HTTP tokens")
+		}
+		if strings.ContainsAny(value, "\r\n\x00") {
+			return invalid("header", name+": "+value, "header values cannot hold CR, LF or NUL")
+		}
+		if c.plan.Header == nil {
+			c.plan.Header = http.Header{}
+		}
+		c.plan.Header.Add(name, value)
+		return nil
+	}
+}
+
+// PayloadSize sets the request body size in bytes (default 0).
+func PayloadSize(n int) Option {
+	return func(c *config) error {
+		if n < 0 || n > MaxPayloadSize {
+			return invalid("payload-size", n, fmt.Sprintf("use 0 to %d bytes", MaxPayloadSize))
+		}
+		c.plan.PayloadSize = n
+		return nil
+	}
+}
+
+// WithProtocol sets the wire protocol (default HTTP1).
+func WithProtocol(p Protocol) Option {
+	return func(c *config) error {
+		switch p {
+		case HTTP1, H2C, GRPC:
+			c.plan.Protocol = p
+			return nil
+		}
+		return invalid("protocol", p, fmt.Sprintf("use %q, %q or %q", HTTP1, H2C, GRPC))
+	}
+}
+
+// MaxErrorRate sets the share of failed requests, in [0, 1], above which a
+// run is an error (default DefaultMaxErrorRate). A failed request got no
+// response or a status outside 2xx and 3xx.
+func MaxErrorRate(r float64) Option {
+	return func(c *config) error {
+		if !(r >= 0 && r <= 1) {
+			return invalid("max-error-rate", r, "use a fraction in [0, 1]")
+		}
+		c.plan.MaxErrorRate = r
+		return nil
+	}
+}
+
+// Label attaches a key=value label to the Result (SMP labels).
+func Label(key, value string) Option {
+	return func(c *config) error {
+		if key == "" {
+			return invalid("label", key, "label keys are non-empty")
+		}
+		if c.plan.Labels == nil {
+			c.plan.Labels = map[string]string{}
+		}
+		c.plan.Labels[key] = value
+		return nil
+	}
+}

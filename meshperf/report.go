@@ -1,0 +1,70 @@
+package meshperf
+
+import (
+	"fmt"
+	"io"
+	"testing"
+	"time"
+)
+
+// MetricReporter receives benchmark metrics; *testing.B is one.
+type MetricReporter interface {
+	ReportMetric(n float64, unit string)
+}
+
+// A metric meshperf reports: its unit and which direction is better.
+type metric struct {
+	unit   string
+	better string // "lower" or "higher"
+	value  func(*Result) (float64, bool)
+}
+
+func dur(d time.Duration) float64 { return float64(d) }
+
+// metrics is the fixed set Report emits. Units are whitespace-free and end in
+// a unit benchstat scales: "-ns" becomes seconds with SI prefixes.
+var metrics = []metric{
+	{"p50-ns", "lower", func(r *Result) (float64, bool) { return dur(r.Latency.P50), true }},
+	{"p90-ns", "lower", func(r *Result) (float64, bool) { return dur(r.Latency.P90), true }},
+	{"p99-ns", "lower", func(r *Result) (float64, bool) { return dur(r.Latency.P99), true }},
+	{"p999-ns", "lower", func(r *Result) (float64, bool) { return dur(r.Latency.P999), true }},
+	{"max-ns", "lower", func(r *Result) (float64, bool) { return dur(r.Latency.Max), true }},
+	{"svc-p99-ns", "lower", func(r *Result) (float64, bool) { return dur(r.Service.P99), true }},
+	{"req/s", "higher", func(r *Result) (float64, bool) { return r.ActualQPS, true }},
+	{"err-%", "lower", func(r *Result) (float64, bool) { return 100 * r.ErrorRate(), true }},
+	{"late-%", "lower", func(r *Result) (float64, bool) {
+		if r.Requests == 0 {
+			return 0, false
+		}
+		return 100 * float64(r.Late) / float64(r.Requests), r.RequestedQPS > 0
+	}},
+	{"lag-p99-ns", "lower", func(r *Result) (float64, bool) { return dur(r.SendLag.P99), r.SendLag.Count > 0 }},
+}
+
+// Report reports res on b as benchmark metrics, one sample per run, and
+// hides ns/op, which means nothing for a load run. Name sub-benchmarks
+// key=value (mode=both/conc=16) so that `benchstat -col /mode` compares
+// them; WriteUnits declares which direction of each metric is better.
+func Report(b *testing.B, res *Result) { ReportTo(b, res) }
+
+// ReportTo is Report for any MetricReporter.
+func ReportTo(r MetricReporter, res *Result) {
+	r.ReportMetric(0, "ns/op")
+	for _, m := range metrics {
+		if v, ok := m.value(res); ok {
+			r.ReportMetric(v, m.unit)
+		}
+	}
+}
+
+// WriteUnits writes benchfmt unit lines ("Unit p99-ns better=lower") for
+// every metric Report emits. Call it from TestMain with os.Stdout so that
+// benchstat knows which way is better.
+func WriteUnits(w io.Writer) error {
+	for _, m := range metrics {
+		if _, err := fmt.Fprintf(w, "Unit %s better=%s\n", m.unit, m.better); err != nil {
+			return err
+		}
+	}
+	return nil
+}

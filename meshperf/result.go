@@ -1,0 +1,188 @@
+package meshperf
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/meshperf/meshperf/meshperf/latency"
+)
+
+// SMPVersion is the Service Mesh Performance specification version whose
+// PerformanceTestResult fields a Result's JSON form carries.
+const SMPVersion = "v0.0.1"
+
+// Result is what one measured window produced. Latency, Service and SendLag
+// are read from the histograms; the histograms travel with the Result so
+// that results merge without losing precision.
+type Result struct {
+	ID     string            // unique per run
+	Labels map[string]string // from Label options and fixtures
+
+	URL          string
+	Protocol     Protocol
+	Start, End   time.Time // the measured window: first intended send to the window's close
+	RequestedQPS float64   // 0 for closed loop
+	ActualQPS    float64   // Requests / (End − Start)
+	Concurrency  int
+
+	Requests        int64            // measured requests, answered or failed
+	StatusCodes     map[int]int64    // answered requests by status code
+	TransportErrors map[string]int64 // unanswered requests by kind: connect, timeout, reset, protocol, other
+	Late            int64            // sends that left after their intended time because every worker was busy
+	Unsent          int64            // slots of the window that no worker was free to send before it closed
+	WarmupRequests  int64            // requests sent and discarded during the warm-up
+	Overflow        int64            // latencies above the histograms' range, counted at its top
+
+	Latency latency.Summary // response time: backlog + service time, answered requests only
+	Service latency.Summary // send to response complete
+	SendLag latency.Summary // generator timer lateness; empty in closed loop
+
+	ResponseHist, ServiceHist, SendLagHist *latency.Histogram
+}
+
+// Answered returns the number of requests that got a response.
+func (r *Result) Answered() int64 {
+	var n int64
+	for _, c := range r.StatusCodes {
+		n += c
+	}
+	return n
+}
+
+// Failures returns the requests that got no response or a status outside
+// 2xx and 3xx.
+func (r *Result) Failures() int64 {
+	n := r.Requests
+	for code, c := range r.StatusCodes {
+		if code >= 200 && code < 400 {
+			n -= c
+		}
+	}
+	return n
+}
+
+// ErrorRate returns Failures as a share of Requests, in [0, 1]. It is 1 for
+// a run without requests.
+func (r *Result) ErrorRate() float64 {
+	if r.Requests == 0 {
+		return 1
+	}
+	return float64(r.Failures()) / float64(r.Requests)
+}
+
+// ErrNoSamples is returned (wrapped) when a run measured no answered
+// request: such a run never reports a latency.
+var ErrNoSamples = latency.ErrNoSamples
+
+// ErrTooManyErrors is returned (wrapped) when a run's error rate exceeds the
+// plan's MaxErrorRate. The Result is returned alongside it.
+var ErrTooManyErrors = errors.New("too many failed requests")
+
+// check returns an error when r must not pass as a measurement: no answered
+// request, or more failures than maxErrorRate allows.
+func (r *Result) check(maxErrorRate float64) error {
+	if r.Latency.Count == 0 {
+		return fmt.Errorf("meshperf: %s: %w: %d requests, none answered%s", r.URL, ErrNoSamples, r.Requests, r.failureDetail())
+	}
+	if rate := r.ErrorRate(); rate > maxErrorRate {
+		return fmt.Errorf("meshperf: %s: %w: %d of %d failed (%.2f%%, allowed %.2f%%)%s",
+			r.URL, ErrTooManyErrors, r.Failures(), r.Requests, 100*rate, 100*maxErrorRate, r.failureDetail())
+	}
+	return nil
+}
+
+// failureDetail lists the failures by kind and status, e.g.
+// "; connect: 1000; status 503: 2".
+func (r *Result) failureDetail() string {
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(r.TransportErrors)) {
+		fmt.Fprintf(&b, "; %s: %d", k, r.TransportErrors[k])
+	}
+	for _, code := range slices.Sorted(maps.Keys(r.StatusCodes)) {
+		if code < 200 || code >= 400 {
+			fmt.Fprintf(&b, "; status %d: %d", code, r.StatusCodes[code])
+		}
+	}
+	return b.String()
+}
+
+// summarize fills the summaries from the histograms. An empty histogram
+// leaves its summary at Count 0.
+func (r *Result) summarize() {
+	for _, p := range []struct {
+		h *latency.Histogram
+		s *latency.Summary
+	}{{r.ResponseHist, &r.Latency}, {r.ServiceHist, &r.Service}, {r.SendLagHist, &r.SendLag}} {
+		*p.s = latency.Summary{}
+		if p.h != nil {
+			*p.s, _ = p.h.Summarize() // empty: the zero Summary with Count 0
+		}
+	}
+	if d := r.End.Sub(r.Start); d > 0 {
+		r.ActualQPS = float64(r.Requests) / d.Seconds()
+	}
+}
+
+// Merge combines results of the same load measured in parallel, such as
+// several load generators driving one target, into one Result. Histograms
+// merge losslessly, counts add up, the window spans all inputs, and the
+// requested and actual rates add up. Every input must carry its histograms.
+func Merge(results ...*Result) (*Result, error) {
+	if len(results) == 0 {
+		return nil, errors.New("meshperf: merge: no results")
+	}
+	out := &Result{
+		ID:              results[0].ID,
+		Labels:          map[string]string{},
+		URL:             results[0].URL,
+		Protocol:        results[0].Protocol,
+		StatusCodes:     map[int]int64{},
+		TransportErrors: map[string]int64{},
+	}
+	for i, r := range results {
+		if r == nil || r.ResponseHist == nil || r.ServiceHist == nil {
+			return nil, fmt.Errorf("meshperf: merge: result %d has no histograms", i)
+		}
+		if i == 0 {
+			out.ResponseHist = r.ResponseHist.Clone()
+			out.ServiceHist = r.ServiceHist.Clone()
+			out.Start, out.End = r.Start, r.End
+		} else {
+			out.ResponseHist.Merge(r.ResponseHist)
+			out.ServiceHist.Merge(r.ServiceHist)
+			if r.Start.Before(out.Start) {
+				out.Start = r.Start
+			}
+			if r.End.After(out.End) {
+				out.End = r.End
+			}
+		}
+		if r.SendLagHist != nil {
+			if out.SendLagHist == nil {
+				out.SendLagHist = r.SendLagHist.Clone()
+			} else {
+				out.SendLagHist.Merge(r.SendLagHist)
+			}
+		}
+		maps.Copy(out.Labels, r.Labels)
+		out.RequestedQPS += r.RequestedQPS
+		out.Concurrency += r.Concurrency
+		out.Requests += r.Requests
+		out.Late += r.Late
+		out.Unsent += r.Unsent
+		out.WarmupRequests += r.WarmupRequests
+		for c, n := range r.StatusCodes {
+			out.StatusCodes[c] += n
+		}
+		for k, n := range r.TransportErrors {
+			out.TransportErrors[k] += n
+		}
+	}
+	out.Overflow = out.ResponseHist.Overflow()
+	out.summarize()
+	return out, nil
+}

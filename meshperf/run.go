@@ -1,0 +1,44 @@
+package meshperf
+
+import (
+	"context"
+	"testing"
+)
+
+// RunContext builds a Plan from opts and runs it against target. It returns
+// an error, and whatever Result was measured, when the plan is invalid, the
+// run was interrupted, no request was answered (ErrNoSamples), or the error
+// rate exceeds the plan's MaxErrorRate (ErrTooManyErrors).
+func RunContext(ctx context.Context, target Target, opts ...Option) (*Result, error) {
+	plan, err := NewPlan(opts...)
+	if err != nil {
+		return nil, err
+	}
+	if target == nil {
+		return nil, invalid("target", nil, "pass a Target such as meshperf.URL(\"http://127.0.0.1:8080/\")")
+	}
+	res, err := target.Load(ctx, plan)
+	if err != nil {
+		return res, err
+	}
+	if res == nil {
+		return nil, invalid("target", target, "the Target returned neither a result nor an error")
+	}
+	return res, res.check(plan.MaxErrorRate)
+}
+
+// Run is the test helper form of RunContext. It stops the test with
+// tb.Fatal when the run fails, and when tb is a *testing.B it reports the
+// Result's metrics (see Report). Each call is one measured run: run
+// benchmarks with -benchtime 1x and repeat them with -count.
+func Run(tb testing.TB, target Target, opts ...Option) *Result {
+	tb.Helper()
+	res, err := RunContext(tb.Context(), target, opts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if b, ok := tb.(*testing.B); ok {
+		Report(b, res)
+	}
+	return res
+}
