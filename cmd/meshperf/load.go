@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/meshperf/meshperf/meshperf"
+	"github.com/meshperf/meshperf/meshperf/latency"
+)
+
+// errHelp is returned after -h printed the usage.
+var errHelp = errors.New("help shown")
+
+// flagOf maps a meshperf.InvalidError field to the flag that sets it.
+var flagOf = map[string]string{
+	"qps": "-qps", "concurrency": "-c", "duration": "-t", "requests": "-n", "warmup": "-warmup",
+	"timeout": "-timeout", "header": "-H", "payload-size": "-payload-size", "protocol": "-h2/-grpc",
+	"method": "-X", "max-error-rate": "-max-error-rate", "label": "-label", "url": "url",
+}
+
+// repeated collects a repeatable string flag.
+type repeated []string
+
+func (r *repeated) String() string     { return strings.Join(*r, ", ") }
+func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
+
+func newFlagSet(name string, stderr io.Writer, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet("meshperf "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: meshperf %s %s\n\nflags:\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args and turns flag errors into usage errors, reported
+// once as a single line; only -h prints the full usage.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.Usage = usage
+	if errors.Is(err, flag.ErrHelp) {
+		fs.Usage()
+		return errHelp
+	}
+	if err != nil {
+		return usagef("%v (see -h)", err)
+	}
+	return nil
+}
+
+func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("load", stderr, "[flags] URL")
+	qps := fs.Float64("qps", meshperf.DefaultQPS, "requests per second, open loop; 0 = closed loop at max speed")
+	conc := fs.Int("c", meshperf.DefaultConcurrency, "concurrent workers (connections)")
+	dur := fs.Duration("t", meshperf.DefaultDuration, "length of the measured window (excludes -n)")
+	count := fs.Int64("n", 0, "exact number of measured requests, instead of -t")
+	warmup := fs.Duration("warmup", meshperf.DefaultWarmup, "discarded warm-up before the measured window; 0 = none")
+	timeout := fs.Duration("timeout", meshperf.DefaultTimeout, "per-request timeout")
+	method := fs.String("X", "", "HTTP method (default GET, or POST with -payload-size)")
+	var headers, labels repeated
+	fs.Var(&headers, "H", "request header 'Name: value' (repeatable)")
+	fs.Var(&labels, "label", "result label key=value (repeatable)")
+	payload := fs.Int("payload-size", 0, "request body size in bytes")
+	h2 := fs.Bool("h2", false, "HTTP/2 over cleartext (h2c, prior knowledge)")
+	grpcFlag := fs.Bool("grpc", false, "gRPC health checks (grpc.health.v1.Health/Check)")
+	maxErr := fs.Float64("max-error-rate", meshperf.DefaultMaxErrorRate, "fail the run when more than this share of requests fail")
+	jsonOut := fs.String("json", "", "write the result as JSON to this file ('-' = stdout)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("url: want exactly one URL argument after the flags, got %d (%q)", fs.NArg(), fs.Args())
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["t"] && set["n"] {
+		return usagef("-t %v and -n %d exclude each other: give a duration or a count", *dur, *count)
+	}
+	if *h2 && *grpcFlag {
+		return usagef("-h2 and -grpc exclude each other")
+	}
+
+	opts := []meshperf.Option{
+		meshperf.QPS(*qps), meshperf.Concurrency(*conc), meshperf.Warmup(*warmup),
+		meshperf.Timeout(*timeout), meshperf.PayloadSize(*payload), meshperf.MaxErrorRate(*maxErr),
+	}
+	if set["n"] {
+		opts = append(opts, meshperf.Requests(*count))
+	} else {
+		opts = append(opts, meshperf.Duration(*dur))
+	}
+	if *method != "" {
+		opts = append(opts, meshperf.Method(*method))
+	}
+	for _, h := range headers {
+		name, value, ok := strings.Cut(h, ":")
+		if !ok {
+			return usagef("-H %q: want 'Name: value'", h)
+		}
+		opts = append(opts, meshperf.Header(strings.TrimSpace(name), strings.TrimSpace(value)))
+	}
+	for _, l := range labels {
+		k, v, ok := strings.Cut(l, "=")
+		if !ok {
+			return usagef("-label %q: want key=value", l)
+		}
+		opts = append(opts, meshperf.Label(k, v))
+	}
+	switch {
+	case *h2:
+		opts = append(opts, meshperf.WithProtocol(meshperf.H2C))
+	case *grpcFlag:
+		opts = append(opts, meshperf.WithProtocol(meshperf.GRPC))
+	}
+	rawURL := fs.Arg(0)
+	if _, err := meshperf.ParseURL(rawURL); err != nil {
+		return asUsage(err)
+	}
+	plan, err := meshperf.NewPlan(opts...)
+	if err != nil {
+		return asUsage(err)
+	}
+
+	res, runErr := meshperf.RunContext(ctx, meshperf.URL(rawURL), opts...)
+	if res != nil {
+		if err := writeOutputs(res, plan, *jsonOut, stdout); err != nil {
+			return errors.Join(runErr, err)
+		}
+	}
+	return runErr
+}
+
+// asUsage rewrites an InvalidError in terms of the command line's flags.
+func asUsage(err error) error {
+	var ie *meshperf.InvalidError
+	if errors.As(err, &ie) {
+		name := flagOf[ie.Field]
+		if name == "" {
+			name = ie.Field
+		}
+		return usagef("%s %v: %s", name, ie.Value, ie.Allowed)
+	}
+	return err
+}
+
+// writeOutputs prints the summary (unless JSON goes to stdout) and writes the
+// JSON document atomically.
+func writeOutputs(res *meshperf.Result, plan meshperf.Plan, jsonPath string, stdout io.Writer) error {
+	if jsonPath != "-" {
+		writeSummary(stdout, res, plan)
+	}
+	if jsonPath == "" {
+		return nil
+	}
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if jsonPath == "-" {
+		_, err = stdout.Write(b)
+		return err
+	}
+	return writeFileAtomic(jsonPath, b)
+}
+
+// writeFileAtomic writes b to a temporary file beside path and renames it,
+// so a reader never sees half a document.
+func writeFileAtomic(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("-json %s: %w", path, err)
+	}
+	defer os.Remove(f.Name()) // no-op after the rename
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return fmt.Errorf("-json %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("-json %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("-json %s: %w", path, err)
+	}
+	return nil
+}
+
+func writeSummary(w io.Writer, r *meshperf.Result, plan meshperf.Plan) {
+	mode := fmt.Sprintf("open loop at %g req/s", r.RequestedQPS)
+	if r.RequestedQPS == 0 {
+		mode = "closed loop"
+	}
+	window := plan.Duration.String()
+	if plan.Requests > 0 {
+		window = fmt.Sprintf("%d requests", plan.Requests)
+	}
+	fmt.Fprintf(w, "%s  %s, %d connections, %s after %v warm-up, %s\n", r.URL, mode, r.Concurrency, window, plan.Warmup, r.Protocol)
+	fmt.Fprintf(w, "requests  %d in %v = %.2f req/s", r.Requests, r.End.Sub(r.Start).Round(time.Millisecond), r.ActualQPS)
+	if r.RequestedQPS > 0 {
+		fmt.Fprintf(w, " (requested %g)", r.RequestedQPS)
+	}
+	fmt.Fprintf(w, ", %d warm-up discarded\n", r.WarmupRequests)
+	fmt.Fprintf(w, "status    %s\n", statusLine(r))
+	fmt.Fprintf(w, "errors    %d (%.3f%%)  late %d  unsent %d\n", r.Failures(), 100*r.ErrorRate(), r.Late, r.Unsent)
+	fmt.Fprintf(w, "%-10s %9s %9s %9s %9s %9s %9s %9s %9s\n", "", "min", "mean", "p50", "p75", "p90", "p99", "p99.9", "max")
+	for _, row := range []struct {
+		name string
+		s    summaryRow
+	}{{"response", summaryRow(r.Latency)}, {"service", summaryRow(r.Service)}, {"send lag", summaryRow(r.SendLag)}} {
+		if row.s.Count == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "%-10s %9s %9s %9s %9s %9s %9s %9s %9s\n", row.name, latency.Format(row.s.Min), latency.Format(row.s.Mean),
+			latency.Format(row.s.P50), latency.Format(row.s.P75), latency.Format(row.s.P90), latency.Format(row.s.P99), latency.Format(row.s.P999), latency.Format(row.s.Max))
+	}
+}

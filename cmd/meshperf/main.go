@@ -1,0 +1,85 @@
+// Command meshperf is meshperf's one binary: the load generator, the echo
+// app and, as fixtures land, the sidecar and reports.
+//
+//	meshperf load [flags] URL    open-loop load with HDR latency, JSON out
+//	meshperf echo [flags]        a fast HTTP/1.1, h2c and gRPC-health echo server
+//
+// Exit codes: 0 success; 1 the run failed (said plainly on stderr); 2 bad
+// usage, with a message that names the flag or argument as written.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `usage: meshperf <command> [flags]
+
+commands:
+  load   send open-loop load to a URL and report latency (meshperf load -h)
+  echo   serve the built-in echo app (meshperf echo -h)
+`
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+// usageError is a bad flag or argument; it exits 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command and returns its exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "load":
+		err = runLoad(ctx, args[1:], stdout, stderr)
+	case "echo":
+		err = runEcho(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		err = usagef("unknown command %q: use load or echo", args[0])
+	}
+	return exitCode(args[0], err, stderr)
+}
+
+func exitCode(cmd string, err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, errHelp) {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "meshperf %s: %v\n", cmd, err)
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitFail
+}
