@@ -62,10 +62,15 @@ func cpuTime() time.Duration {
 // runFortio drives url closed loop with fortio's periodic runner and its
 // fast HTTP/1.1 client, and returns how many requests it sent.
 func runFortio(tb testing.TB, url string, threads int, d time.Duration) int64 {
+	return runFortioAt(tb, url, threads, -1, d) // -1: as fast as possible
+}
+
+// runFortioAt is runFortio at a rate, with fortio's uniform start.
+func runFortioAt(tb testing.TB, url string, threads int, qps float64, d time.Duration) int64 {
 	tb.Helper()
 	o := fhttp.HTTPRunnerOptions{}
 	o.URL = url
-	o.QPS = -1 // as fast as possible
+	o.QPS = qps
 	o.NumThreads = threads
 	o.Duration = d
 	o.Out = io.Discard
@@ -112,21 +117,28 @@ func BenchmarkClosedLoopVsFortio(b *testing.B) {
 }
 
 // BenchmarkGeneratorCPUAt1000QPS reports the generator's CPU use, as a
-// percentage of one core, at 1000 QPS open loop with 16 connections.
+// percentage of one core, at 1000 QPS open loop with 16 connections, for
+// meshperf and, in the same run, for fortio's periodic runner.
 func BenchmarkGeneratorCPUAt1000QPS(b *testing.B) {
+	flog.SetLogLevelQuiet(flog.Error)
 	url := echoProcess(b)
-	var cpu, wall time.Duration
+	const d = 5 * time.Second
+	var mpCPU, fCPU, wall time.Duration
 	for b.Loop() {
-		c0, w0 := cpuTime(), time.Now()
+		c0 := cpuTime()
 		if _, err := meshperf.RunContext(context.Background(), meshperf.URL(url), meshperf.QPS(1000),
-			meshperf.Concurrency(16), meshperf.Duration(5*time.Second), meshperf.Warmup(0)); err != nil {
+			meshperf.Concurrency(16), meshperf.Duration(d), meshperf.Warmup(0)); err != nil {
 			b.Fatal(err)
 		}
-		cpu += cpuTime() - c0
-		wall += time.Since(w0)
+		c1 := cpuTime()
+		mpCPU += c1 - c0
+		runFortioAt(b, url, 16, 1000, d)
+		fCPU += cpuTime() - c1
+		wall += d
 	}
 	b.ReportMetric(0, "ns/op")
-	b.ReportMetric(100*cpu.Seconds()/wall.Seconds(), "gen-cpu-%")
+	b.ReportMetric(100*mpCPU.Seconds()/wall.Seconds(), "meshperf-cpu-%")
+	b.ReportMetric(100*fCPU.Seconds()/wall.Seconds(), "fortio-cpu-%")
 }
 
 // BenchmarkHeap64Workers60s reports the peak live heap of a 64-worker,
