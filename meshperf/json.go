@@ -80,6 +80,23 @@ type resultJSON struct {
 	ServiceLatencies latenciesMS      `json:"service_latencies_ms"`
 	SendLag          latenciesMS      `json:"send_lag_ms"`
 	Histograms       histogramsJSON   `json:"histograms"`
+
+	Resources   map[string]resourcesJSON `json:"resources,omitempty"`
+	Environment map[string]string        `json:"environment,omitempty"`
+}
+
+// resourcesJSON is Resources with units in the field names.
+type resourcesJSON struct {
+	CPUMeanCores        float64 `json:"cpu_mean_cores"`
+	CPUMaxCores         float64 `json:"cpu_max_cores"`
+	WorkingSetMeanBytes int64   `json:"working_set_mean_bytes"`
+	WorkingSetMaxBytes  int64   `json:"working_set_max_bytes"`
+	RSSMaxBytes         int64   `json:"rss_max_bytes"`
+	Samples             int     `json:"samples"`
+	CPULimitCores       float64 `json:"cpu_limit_cores,omitempty"`
+	MemoryLimitBytes    int64   `json:"memory_limit_bytes,omitempty"`
+	LimitsEnforced      bool    `json:"limits_enforced"`
+	Source              string  `json:"source,omitempty"`
 }
 
 // MarshalJSON writes the SMP-compatible form described above.
@@ -95,6 +112,16 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 	}
 	if r.Requests > 0 {
 		j.ErrorRate = r.ErrorRate()
+	}
+	j.Environment = r.Environment
+	if len(r.Resources) > 0 {
+		j.Resources = map[string]resourcesJSON{}
+		for name, x := range r.Resources {
+			j.Resources[name] = resourcesJSON{CPUMeanCores: float64(x.CPUMean), CPUMaxCores: float64(x.CPUMax),
+				WorkingSetMeanBytes: int64(x.WorkingSetMean), WorkingSetMaxBytes: int64(x.WorkingSetMax),
+				RSSMaxBytes: int64(x.RSSMax), Samples: x.Samples, CPULimitCores: float64(x.CPULimit),
+				MemoryLimitBytes: int64(x.MemoryLimit), LimitsEnforced: x.Enforced, Source: x.Source}
+		}
 	}
 	if j.TransportErrors == nil {
 		j.TransportErrors = map[string]int64{}
@@ -137,6 +164,16 @@ func (r *Result) UnmarshalJSON(b []byte) error {
 		StatusCodes: map[int]int64{}, TransportErrors: j.TransportErrors, Late: j.Late, Unsent: j.Unsent,
 		WarmupRequests: j.WarmupRequests, Overflow: j.Histograms.Overflow,
 		Latency: j.Latencies.summary(), Service: j.ServiceLatencies.summary(), SendLag: j.SendLag.summary(),
+	}
+	r.Environment = j.Environment
+	if len(j.Resources) > 0 {
+		r.Resources = map[string]Resources{}
+		for name, x := range j.Resources {
+			r.Resources[name] = Resources{CPUMean: CPU(x.CPUMeanCores), CPUMax: CPU(x.CPUMaxCores),
+				WorkingSetMean: Bytes(x.WorkingSetMeanBytes), WorkingSetMax: Bytes(x.WorkingSetMaxBytes),
+				RSSMax: Bytes(x.RSSMaxBytes), Samples: x.Samples, CPULimit: CPU(x.CPULimitCores),
+				MemoryLimit: Bytes(x.MemoryLimitBytes), Enforced: x.LimitsEnforced, Source: x.Source}
+		}
 	}
 	for code, n := range j.StatusCodes {
 		c, err := strconv.Atoi(code)

@@ -3,6 +3,8 @@ package meshperf
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 )
@@ -47,7 +49,9 @@ var metrics = []metric{
 // them; WriteUnits declares which direction of each metric is better.
 func Report(b *testing.B, res *Result) { ReportTo(b, res) }
 
-// ReportTo is Report for any MetricReporter.
+// ReportTo is Report for any MetricReporter. Besides the latency metrics it
+// reports, for each component in res.Resources, NAME-cpu-mcores (mean CPU
+// over the window) and NAME-mem-B (peak working set).
 func ReportTo(r MetricReporter, res *Result) {
 	r.ReportMetric(0, "ns/op")
 	for _, m := range metrics {
@@ -55,7 +59,15 @@ func ReportTo(r MetricReporter, res *Result) {
 			r.ReportMetric(v, m.unit)
 		}
 	}
+	for _, name := range slices.Sorted(maps.Keys(res.Resources)) {
+		x := res.Resources[name]
+		r.ReportMetric(x.CPUMean.Millicores(), name+"-cpu-mcores")
+		r.ReportMetric(float64(x.WorkingSetMax), name+"-mem-B")
+	}
 }
+
+// resourceUnits are the per-component units ReportTo may emit.
+var resourceUnits = []string{"client-sidecar", "server-sidecar", "app"}
 
 // WriteUnits writes benchfmt unit lines ("Unit p99-ns better=lower") for
 // every metric Report emits. Call it from TestMain with os.Stdout so that
@@ -63,6 +75,11 @@ func ReportTo(r MetricReporter, res *Result) {
 func WriteUnits(w io.Writer) error {
 	for _, m := range metrics {
 		if _, err := fmt.Fprintf(w, "Unit %s better=%s\n", m.unit, m.better); err != nil {
+			return err
+		}
+	}
+	for _, name := range resourceUnits {
+		if _, err := fmt.Fprintf(w, "Unit %s-cpu-mcores better=lower\nUnit %s-mem-B better=lower\n", name, name); err != nil {
 			return err
 		}
 	}

@@ -42,6 +42,14 @@ type Result struct {
 	SendLag latency.Summary // generator timer lateness; empty in closed loop
 
 	ResponseHist, ServiceHist, SendLagHist *latency.Histogram
+
+	// Resources holds what each component used over the measured window,
+	// keyed "client-sidecar", "server-sidecar" or "app". Fixtures fill it;
+	// a URL target leaves it empty.
+	Resources map[string]Resources
+	// Environment describes where the run happened (fixture, isolation,
+	// whether limits were enforced, kernel, ...). Fixtures fill it.
+	Environment map[string]string
 }
 
 // Answered returns the number of requests that got a response.
@@ -169,6 +177,11 @@ func Merge(results ...*Result) (*Result, error) {
 			}
 		}
 		maps.Copy(out.Labels, r.Labels)
+		if i == 0 {
+			// Resources describe the target's components, which parallel
+			// generators share; the first result's readings stand.
+			out.Resources, out.Environment = r.Resources, r.Environment
+		}
 		out.RequestedQPS += r.RequestedQPS
 		out.Concurrency += r.Concurrency
 		out.Requests += r.Requests

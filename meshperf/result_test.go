@@ -176,3 +176,30 @@ func TestReportMetrics(t *testing.T) {
 		t.Errorf("WriteUnits wrote:\n%s", b.String())
 	}
 }
+
+func TestResourcesTravelInJSONAndMetrics(t *testing.T) {
+	r := synthetic(t, 100, time.Millisecond, 0)
+	r.Resources = map[string]Resources{"client-sidecar": {CPUMean: 105 * Millicore, CPUMax: 150 * Millicore,
+		WorkingSetMean: 14 * MiB, WorkingSetMax: 15 * MiB, RSSMax: 12 * MiB, Samples: 10, CPULimit: Core,
+		MemoryLimit: 512 * MiB, Enforced: true, Source: "cgroup v1"}}
+	r.Environment = map[string]string{"fixture": "local", "isolation": "netns"}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Result
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Resources["client-sidecar"] != r.Resources["client-sidecar"] || back.Environment["isolation"] != "netns" {
+		t.Errorf("resources or environment changed:\n got  %+v %v\n want %+v", back.Resources, back.Environment, r.Resources)
+	}
+	got := fakeReporter{}
+	ReportTo(got, r)
+	if v := got["client-sidecar-cpu-mcores"]; v < 104.99 || v > 105.01 {
+		t.Errorf("client-sidecar-cpu-mcores = %v, want 105", v)
+	}
+	if got["client-sidecar-mem-B"] != float64(15*MiB) {
+		t.Errorf("client-sidecar-mem-B = %v", got["client-sidecar-mem-B"])
+	}
+}
