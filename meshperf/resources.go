@@ -3,7 +3,9 @@ package meshperf
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -110,4 +112,39 @@ func SummarizeResources(samples []ResourceSample, from, to time.Time) (Resources
 	}
 	r.WorkingSetMean = wsSum / Bytes(len(in))
 	return r, nil
+}
+
+// ParseCPU parses a CPU quantity as Kubernetes writes it: "500m" is half a
+// core, "1" or "1.5" are cores.
+func ParseCPU(s string) (CPU, error) {
+	num, milli := strings.CutSuffix(strings.TrimSpace(s), "m")
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return 0, fmt.Errorf("CPU quantity %q: use cores (\"1\", \"0.5\") or millicores (\"500m\")", s)
+	}
+	if milli {
+		return CPU(v) * Millicore, nil
+	}
+	return CPU(v), nil
+}
+
+// ParseBytes parses a memory quantity as Kubernetes writes it: plain bytes,
+// or a number with Ki, Mi, Gi (powers of 1024) or k, M, G (powers of 1000).
+func ParseBytes(s string) (Bytes, error) {
+	t := strings.TrimSpace(s)
+	mult := 1.0
+	for _, u := range []struct {
+		suffix string
+		m      float64
+	}{{"Ki", 1 << 10}, {"Mi", 1 << 20}, {"Gi", 1 << 30}, {"Ti", 1 << 40}, {"k", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}} {
+		if n, ok := strings.CutSuffix(t, u.suffix); ok {
+			t, mult = n, u.m
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || v < 0 || math.IsInf(v, 0) || v*mult > math.MaxInt64 {
+		return 0, fmt.Errorf("memory quantity %q: use bytes or a number with Ki, Mi, Gi (or k, M, G), e.g. \"512Mi\"", s)
+	}
+	return Bytes(v * mult), nil
 }

@@ -65,3 +65,34 @@ func TestUnits(t *testing.T) {
 		t.Errorf("512 B prints as %q", got)
 	}
 }
+
+func TestParseQuantities(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want CPU
+	}{{"500m", 500 * Millicore}, {"1", Core}, {"0.1", 100 * Millicore}, {"2.5", 2500 * Millicore}} {
+		got, err := ParseCPU(tt.in)
+		if err != nil || math.Abs(float64(got-tt.want)) > 1e-12 {
+			t.Errorf("ParseCPU(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "-1", "1c", "m", "NaN"} {
+		if _, err := ParseCPU(bad); err == nil {
+			t.Errorf("ParseCPU(%q): want an error", bad)
+		}
+	}
+	for _, tt := range []struct {
+		in   string
+		want Bytes
+	}{{"512Mi", 512 * MiB}, {"1Gi", GiB}, {"100", 100}, {"1.5Ki", 1536}, {"2M", 2000000}} {
+		got, err := ParseBytes(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("ParseBytes(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "-1Mi", "12XB", "Mi", "1e30Gi"} {
+		if _, err := ParseBytes(bad); err == nil {
+			t.Errorf("ParseBytes(%q): want an error", bad)
+		}
+	}
+}
