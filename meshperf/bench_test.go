@@ -95,18 +95,32 @@ func BenchmarkClosedLoopVsFortio(b *testing.B) {
 	)
 	var mpReq, fReq int64
 	var mpCPU, fCPU time.Duration
-	for b.Loop() {
+	runMeshperf := func() {
 		c0 := cpuTime()
 		res, err := meshperf.RunContext(context.Background(), meshperf.URL(url), meshperf.QPS(0),
 			meshperf.Concurrency(conc), meshperf.Duration(d), meshperf.Warmup(0))
 		if err != nil {
 			b.Fatal(err)
 		}
-		c1 := cpuTime()
+		mpCPU += cpuTime() - c0
 		mpReq += res.Requests
-		mpCPU += c1 - c0
+	}
+	runTheirs := func() {
+		c0 := cpuTime()
 		fReq += runFortio(b, url, conc, d)
-		fCPU += cpuTime() - c1
+		fCPU += cpuTime() - c0
+	}
+	i := 0
+	for b.Loop() {
+		// Alternate which goes first, so neither always meets a cold server.
+		if i%2 == 0 {
+			runMeshperf()
+			runTheirs()
+		} else {
+			runTheirs()
+			runMeshperf()
+		}
+		i++
 	}
 	mp := float64(mpReq) / mpCPU.Seconds()
 	f := float64(fReq) / fCPU.Seconds()

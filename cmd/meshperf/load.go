@@ -45,10 +45,12 @@ func newFlagSet(name string, stderr io.Writer, synopsis string) *flag.FlagSet {
 // parseFlags parses args and turns flag errors into usage errors, reported
 // once as a single line; only -h prints the full usage.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	usage := fs.Usage
+	usage, out := fs.Usage, fs.Output()
 	fs.Usage = func() {}
+	fs.SetOutput(io.Discard) // the error is reported once, by the caller
 	err := fs.Parse(args)
 	fs.Usage = usage
+	fs.SetOutput(out)
 	if errors.Is(err, flag.ErrHelp) {
 		fs.Usage()
 		return errHelp

@@ -3,6 +3,9 @@
 //
 //	meshperf load [flags] URL    open-loop load with HDR latency, JSON out
 //	meshperf echo [flags]        a fast HTTP/1.1, h2c and gRPC-health echo server
+//	meshperf sidecar [flags]     the built-in mTLS sidecar proxy
+//	meshperf sweep [flags]       modes × concurrency on the local fixture
+//	meshperf reap                remove leftovers of interrupted local runs
 //
 // Exit codes: 0 success; 1 the run failed (said plainly on stderr); 2 bad
 // usage, with a message that names the flag or argument as written.
@@ -21,8 +24,11 @@ import (
 const usage = `usage: meshperf <command> [flags]
 
 commands:
-  load   send open-loop load to a URL and report latency (meshperf load -h)
-  echo   serve the built-in echo app (meshperf echo -h)
+  load     send open-loop load to a URL and report latency (meshperf load -h)
+  echo     serve the built-in echo app (meshperf echo -h)
+  sidecar  run the built-in sidecar proxy (meshperf sidecar -h)
+  sweep    run modes x concurrency on the local fixture (meshperf sweep -h)
+  reap     remove what interrupted local-fixture runs left behind
 `
 
 // Exit codes.
@@ -60,11 +66,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runLoad(ctx, args[1:], stdout, stderr)
 	case "echo":
 		err = runEcho(ctx, args[1:], stdout, stderr)
+	case "sidecar":
+		err = runSidecar(ctx, args[1:], stdout, stderr)
+	case "sweep":
+		err = runSweep(ctx, args[1:], stdout, stderr)
+	case "reap":
+		err = runReap(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = usagef("unknown command %q: use load or echo", args[0])
+		err = usagef("unknown command %q: use load, echo, sidecar, sweep or reap", args[0])
 	}
 	return exitCode(args[0], err, stderr)
 }

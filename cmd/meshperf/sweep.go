@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/meshperf/meshperf/fixtures"
+	"github.com/meshperf/meshperf/fixtures/local"
+	"github.com/meshperf/meshperf/meshperf"
+	"github.com/meshperf/meshperf/meshperf/latency"
+)
+
+// sweepDoc is the JSON document a sweep writes: every step in the
+// `meshperf load -json` format, which already carries mode, concurrency and
+// resources.
+type sweepDoc struct {
+	SMPVersion  string             `json:"smp_version"`
+	Tool        string             `json:"tool"`
+	Config      map[string]string  `json:"config"`
+	Environment map[string]string  `json:"environment,omitempty"`
+	Steps       []*meshperf.Result `json:"steps"`
+}
+
+func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("sweep", stderr, "[flags]")
+	sidecar := fs.String("sidecar", string(local.DefaultSidecar), "sidecar: builtin, haproxy, nginx, envoy or pipy")
+	modes := fs.String("mode", "baseline,both", "comma-separated modes: baseline, client-only, server-only, both")
+	concs := fs.String("c", "2,4,8,16,32,64", "comma-separated concurrency steps")
+	qps := fs.Float64("qps", meshperf.DefaultQPS, "requests per second at every step; 0 = closed loop")
+	dur := fs.Duration("t", 10*time.Second, "measured window of each step")
+	warmup := fs.Duration("warmup", 2*time.Second, "discarded warm-up of each step")
+	cpuLimit := fs.String("cpu-limit", "1", "each sidecar's CPU limit in cores or millicores (500m); 0 = none")
+	memLimit := fs.String("mem-limit", "512Mi", "each sidecar's memory limit (512Mi); 0 = none")
+	mtls := fs.Bool("mtls", true, "mutual TLS between the sidecars")
+	loopback := fs.Bool("loopback", false, "run on 127.0.0.1 without namespaces or cgroups, even as root")
+	jsonOut := fs.String("json", "", "write every step as one JSON document to this file, rewritten after each step")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usagef("unexpected arguments %q: sweep takes only flags", fs.Args())
+	}
+	modeList, err := fixtures.ParseModes(*modes)
+	if err != nil {
+		return usagef("-mode %v", err)
+	}
+	steps, err := parsePositiveInts(*concs)
+	if err != nil {
+		return usagef("-c %q: %v", *concs, err)
+	}
+	cpu, err := meshperf.ParseCPU(*cpuLimit)
+	if err != nil {
+		return usagef("-cpu-limit %v", err)
+	}
+	mem, err := meshperf.ParseBytes(*memLimit)
+	if err != nil {
+		return usagef("-mem-limit %v", err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	opts := []local.Option{local.Sidecar(local.SidecarKind(*sidecar)), local.MTLS(*mtls), local.Limits(cpu, mem), local.Binary(self)}
+	if *loopback {
+		opts = append(opts, local.Loopback())
+	}
+	// Check the load options once, before any pod exists.
+	loadOpts := func(c int) []meshperf.Option {
+		return []meshperf.Option{meshperf.QPS(*qps), meshperf.Concurrency(c), meshperf.Duration(*dur), meshperf.Warmup(*warmup)}
+	}
+	if _, err := meshperf.NewPlan(loadOpts(steps[0])...); err != nil {
+		return asUsage(err)
+	}
+	cluster, err := local.New(ctx, opts...)
+	if cluster != nil { // New returns what it made even when it fails
+		defer cluster.Close()
+	}
+	if err != nil {
+		var bad *local.InvalidError
+		if errors.As(err, &bad) {
+			return usagef("%v", err)
+		}
+		return err
+	}
+	doc := sweepDoc{SMPVersion: meshperf.SMPVersion, Tool: "meshperf sweep", Environment: cluster.Environment(), Config: map[string]string{
+		"sidecar": *sidecar, "modes": *modes, "concurrency": *concs, "qps": strconv.FormatFloat(*qps, 'g', -1, 64),
+		"duration": dur.String(), "warmup": warmup.String(), "cpu_limit": cpu.String(), "mem_limit": mem.String(),
+		"mtls": strconv.FormatBool(*mtls)}}
+	fmt.Fprintf(stdout, "meshperf sweep: sidecar %s, mTLS %v, %s\n", *sidecar, *mtls, doc.Environment["isolation"])
+	fmt.Fprintf(stdout, "%-12s %5s %9s %9s %9s %9s %9s %11s %11s %11s %11s %6s\n", "mode", "conc", "req/s", "p50", "p90", "p99",
+		"p99.9", "client-cpu", "server-cpu", "client-mem", "server-mem", "errors")
+	for _, mode := range modeList {
+		for _, c := range steps {
+			res, err := meshperf.RunContext(ctx, cluster.Target(mode), loadOpts(c)...)
+			if res != nil {
+				doc.Steps = append(doc.Steps, res)
+				printStep(stdout, mode, c, res)
+				if *jsonOut != "" {
+					if werr := writeJSONAtomic(*jsonOut, doc); werr != nil {
+						return werr
+					}
+				}
+			}
+			if err != nil {
+				return fmt.Errorf("step mode=%s conc=%d: %w", mode, c, err)
+			}
+		}
+	}
+	return nil
+}
+
+func printStep(w io.Writer, mode fixtures.Mode, c int, r *meshperf.Result) {
+	res := func(name string) (string, string) {
+		x, ok := r.Resources[name]
+		if !ok {
+			return "-", "-"
+		}
+		return fmt.Sprintf("%.0fm", x.CPUMean.Millicores()), x.WorkingSetMax.String()
+	}
+	ccpu, cmem := res(fixtures.ClientSidecar)
+	scpu, smem := res(fixtures.ServerSidecar)
+	l := r.Latency
+	fmt.Fprintf(w, "%-12s %5d %9.1f %9s %9s %9s %9s %11s %11s %11s %11s %6d\n", mode, c, r.ActualQPS,
+		latency.Format(l.P50), latency.Format(l.P90), latency.Format(l.P99), latency.Format(l.P999),
+		ccpu, scpu, cmem, smem, r.Failures())
+}
+
+func writeJSONAtomic(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, append(b, '\n'))
+}
+
+func parsePositiveInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%q is not a positive integer", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func runReap(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("reap", stderr, "")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usagef("unexpected arguments %q: reap takes no arguments", fs.Args())
+	}
+	removed, err := local.Reap(ctx)
+	for _, r := range removed {
+		fmt.Fprintln(stdout, "removed", r)
+	}
+	if len(removed) == 0 && err == nil {
+		fmt.Fprintln(stdout, "nothing to remove")
+	}
+	return err
+}
