@@ -1,14 +1,3 @@
-// Command meshperf is meshperf's one binary: the load generator, the echo
-// app and, as fixtures land, the sidecar and reports.
-//
-//	meshperf load [flags] URL    open-loop load with HDR latency, JSON out
-//	meshperf echo [flags]        a fast HTTP/1.1, h2c and gRPC-health echo server
-//	meshperf sidecar [flags]     the built-in mTLS sidecar proxy
-//	meshperf sweep [flags]       modes × concurrency on the local fixture
-//	meshperf reap                remove leftovers of interrupted local runs
-//
-// Exit codes: 0 success; 1 the run failed (said plainly on stderr); 2 bad
-// usage, with a message that names the flag or argument as written.
 package main
 
 import (

@@ -1,0 +1,9 @@
+// Package transport owns the client side of one request: the protocols the
+// load engine speaks (HTTP/1.1 on raw sockets, HTTP/2 over cleartext, gRPC
+// health checks) and the classification of their failures.
+//
+// Each load worker owns one Conn and calls Do sequentially; a Conn is never
+// shared between goroutines. Conns dial lazily on the first Do and redial
+// after the peer closes, so a connect failure is reported as a request
+// outcome (KindConnect), not as a construction error.
+package transport
