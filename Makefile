@@ -11,7 +11,7 @@ BENCH           ?= .
 BENCHTIME       ?= 1x
 COUNT           ?= 1
 
-.PHONY: test bench demo lint cover fmt tools
+.PHONY: test bench demo demo-echo lint cover fmt tools
 
 ## test: every test, with the race detector, one package at a time so that
 ## timing tests never share the two cores with another package's tests
@@ -22,8 +22,18 @@ test:
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -count $(COUNT) -timeout 30m $(PKGS)
 
-## demo: a load sweep against the built-in echo server, printed as a table
+## demo: baseline against both with the built-in sidecar on the local fixture,
+## concurrency 2..64 at 1000 QPS, printed as a table (as root: namespaces and
+## cgroups; otherwise processes on 127.0.0.1, which the header says)
 demo:
+	$(GO) build -o $(BIN)/meshperf ./cmd/meshperf
+	@mkdir -p out
+	$(BIN)/meshperf sweep -sidecar builtin -mode baseline,both -c 2,4,8,16,32,64 -qps 1000 \
+	  -t 2s -warmup 500ms -json out/demo.json
+	@echo "every step, with histograms and sidecar resources: out/demo.json"
+
+## demo-echo: the generator alone against the built-in echo server
+demo-echo:
 	$(GO) run ./examples/echo-sweep
 
 ## lint: gofmt, go vet and staticcheck must all be clean
