@@ -214,3 +214,25 @@ func TestEchoServesUntilCancelled(t *testing.T) {
 		t.Fatal("echo did not stop within 10 s of cancel")
 	}
 }
+
+func TestSweepBadUsage(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sweep", "-sidecar", "linkerd"}, `-sidecar "linkerd": use builtin, haproxy`},
+		{[]string{"sweep", "-intercept", "bpf"}, `-intercept "bpf": use ports or iptables`},
+		{[]string{"sweep", "-mode", "meshed"}, `-mode mode "meshed"`},
+		{[]string{"sweep", "-c", "0"}, `-c "0"`},
+		{[]string{"sweep", "-cpu-limit", "lots"}, "-cpu-limit CPU quantity"},
+		{[]string{"sweep", "-mem-limit", "12XB"}, "-mem-limit memory quantity"},
+		{[]string{"sweep", "-qps", "-1"}, "-qps -1"},
+		{[]string{"sweep", "extra"}, "unexpected arguments"},
+		{[]string{"reap", "now"}, "unexpected arguments"},
+	} {
+		code, _, stderr := runCLI(t, tt.args...)
+		if code != exitUsage || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", tt.args, code, stderr, tt.want)
+		}
+	}
+}

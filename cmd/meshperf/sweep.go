@@ -39,6 +39,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cpuLimit := fs.String("cpu-limit", "1", "each sidecar's CPU limit in cores or millicores (500m); 0 = none")
 	memLimit := fs.String("mem-limit", "512Mi", "each sidecar's memory limit (512Mi); 0 = none")
 	mtls := fs.Bool("mtls", true, "mutual TLS between the sidecars")
+	intercept := fs.String("intercept", string(local.Ports), "how traffic reaches the sidecars: ports (explicit) or iptables (REDIRECT, as istio-init)")
 	loopback := fs.Bool("loopback", false, "run on 127.0.0.1 without namespaces or cgroups, even as root")
 	jsonOut := fs.String("json", "", "write every step as one JSON document to this file, rewritten after each step")
 	if err := parseFlags(fs, args); err != nil {
@@ -46,6 +47,16 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if fs.NArg() != 0 {
 		return usagef("unexpected arguments %q: sweep takes only flags", fs.Args())
+	}
+	switch local.SidecarKind(*sidecar) {
+	case local.Builtin, local.HAProxy, local.Nginx, local.Envoy, local.Pipy:
+	default:
+		return usagef("-sidecar %q: use builtin, haproxy, nginx, envoy or pipy", *sidecar)
+	}
+	switch local.Interception(*intercept) {
+	case local.Ports, local.IPTables:
+	default:
+		return usagef("-intercept %q: use ports or iptables", *intercept)
 	}
 	modeList, err := fixtures.ParseModes(*modes)
 	if err != nil {
@@ -67,7 +78,8 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	opts := []local.Option{local.Sidecar(local.SidecarKind(*sidecar)), local.MTLS(*mtls), local.Limits(cpu, mem), local.Binary(self)}
+	opts := []local.Option{local.Sidecar(local.SidecarKind(*sidecar)), local.MTLS(*mtls), local.Limits(cpu, mem),
+		local.Binary(self), local.Intercept(local.Interception(*intercept))}
 	if *loopback {
 		opts = append(opts, local.Loopback())
 	}
@@ -92,7 +104,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	doc := sweepDoc{SMPVersion: meshperf.SMPVersion, Tool: "meshperf sweep", Environment: cluster.Environment(), Config: map[string]string{
 		"sidecar": *sidecar, "modes": *modes, "concurrency": *concs, "qps": strconv.FormatFloat(*qps, 'g', -1, 64),
 		"duration": dur.String(), "warmup": warmup.String(), "cpu_limit": cpu.String(), "mem_limit": mem.String(),
-		"mtls": strconv.FormatBool(*mtls)}}
+		"mtls": strconv.FormatBool(*mtls), "intercept": *intercept}}
 	fmt.Fprintf(stdout, "meshperf sweep: sidecar %s, mTLS %v, %s\n", *sidecar, *mtls, doc.Environment["isolation"])
 	fmt.Fprintf(stdout, "%-12s %5s %9s %9s %9s %9s %9s %11s %11s %11s %11s %6s\n", "mode", "conc", "req/s", "p50", "p90", "p99",
 		"p99.9", "client-cpu", "server-cpu", "client-mem", "server-mem", "errors")
