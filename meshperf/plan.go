@@ -2,7 +2,6 @@ package meshperf
 
 import (
 	"fmt"
-	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -110,51 +109,119 @@ func NewPlan(opts ...Option) (Plan, error) {
 }
 
 // Validate checks a Plan built by hand (Targets call it before running).
+// It applies the same checks as the Options.
 func (p Plan) Validate() error {
-	switch {
-	case !(p.QPS >= 0 && p.QPS <= MaxQPS):
-		return invalid("qps", p.QPS, fmt.Sprintf("use 0 for closed loop or a rate in (0, %g] requests per second", float64(MaxQPS)))
-	case p.Concurrency < 1 || p.Concurrency > MaxConcurrency:
-		return invalid("concurrency", p.Concurrency, fmt.Sprintf("use 1 to %d workers", MaxConcurrency))
-	case (p.Duration > 0) == (p.Requests > 0):
+	if (p.Duration > 0) == (p.Requests > 0) {
 		return invalid("duration", p.Duration, fmt.Sprintf("set exactly one of a positive duration or a positive request count (requests is %d)", p.Requests))
-	case p.Duration < 0 || p.Duration > MaxDuration:
-		return invalid("duration", p.Duration, fmt.Sprintf("use a duration in (0, %v]", MaxDuration))
-	case p.Requests < 0:
-		return invalid("requests", p.Requests, "use a positive count")
-	case p.Warmup < 0 || p.Warmup > MaxDuration:
-		return invalid("warmup", p.Warmup, fmt.Sprintf("use 0 (none) up to %v", MaxDuration))
-	case p.Timeout <= 0 || p.Timeout > time.Hour:
-		return invalid("timeout", p.Timeout, "use a duration in (0, 1h]")
-	case p.PayloadSize < 0 || p.PayloadSize > MaxPayloadSize:
-		return invalid("payload-size", p.PayloadSize, fmt.Sprintf("use 0 to %d bytes", MaxPayloadSize))
-	case !(p.MaxErrorRate >= 0 && p.MaxErrorRate <= 1):
-		return invalid("max-error-rate", p.MaxErrorRate, "use a fraction in [0, 1]")
+	}
+	checks := []error{checkQPS(p.QPS), checkConcurrency(p.Concurrency), checkWarmup(p.Warmup),
+		checkTimeout(p.Timeout), checkPayloadSize(p.PayloadSize), checkMaxErrorRate(p.MaxErrorRate), checkProtocol(p.Protocol)}
+	if p.Duration > 0 {
+		checks = append(checks, checkDuration(p.Duration))
+	} else {
+		checks = append(checks, checkRequests(p.Requests))
+	}
+	if p.Method != "" {
+		checks = append(checks, checkMethod(p.Method))
+	}
+	for k, vs := range p.Header {
+		for _, v := range vs {
+			checks = append(checks, checkHeader(k, v))
+		}
+	}
+	for _, err := range checks {
+		if err != nil {
+			return err
+		}
 	}
 	if p.QPS > 0 && p.Requests > 0 && float64(p.Requests)/p.QPS > MaxDuration.Seconds() {
 		return invalid("requests", p.Requests, fmt.Sprintf("at %g requests per second the run would last longer than %v", p.QPS, MaxDuration))
 	}
-	switch p.Protocol {
-	case HTTP1, H2C:
-	case GRPC:
-		if p.PayloadSize > 0 || p.Method != "" {
-			return invalid("protocol", p.Protocol, "gRPC health checks take no method or payload")
-		}
-	default:
-		return invalid("protocol", p.Protocol, fmt.Sprintf("use %q, %q or %q", HTTP1, H2C, GRPC))
+	if p.Protocol == GRPC && (p.PayloadSize > 0 || p.Method != "") {
+		return invalid("protocol", p.Protocol, "gRPC health checks take no method or payload")
 	}
-	if p.Method != "" && !isToken(p.Method) {
-		return invalid("method", p.Method, "use an HTTP method token such as GET or POST")
+	return nil
+}
+
+// The checks one setting at a time, shared by the Options and Validate.
+
+func checkQPS(qps float64) error {
+	if !(qps >= 0 && qps <= MaxQPS) {
+		return invalid("qps", qps, fmt.Sprintf("use 0 for closed loop or a rate in (0, %g] requests per second", float64(MaxQPS)))
 	}
-	for k, vs := range p.Header {
-		if !isToken(k) {
-			return invalid("header", k, "header names are HTTP tokens")
-		}
-		for _, v := range vs {
-			if strings.ContainsAny(v, "\r\n\x00") {
-				return invalid("header", k+": "+v, "header values cannot hold CR, LF or NUL")
-			}
-		}
+	return nil
+}
+
+func checkConcurrency(n int) error {
+	if n < 1 || n > MaxConcurrency {
+		return invalid("concurrency", n, fmt.Sprintf("use 1 to %d workers", MaxConcurrency))
+	}
+	return nil
+}
+
+func checkDuration(d time.Duration) error {
+	if d <= 0 || d > MaxDuration {
+		return invalid("duration", d, fmt.Sprintf("use a duration in (0, %v]", MaxDuration))
+	}
+	return nil
+}
+
+func checkRequests(n int64) error {
+	if n < 1 {
+		return invalid("requests", n, "use a positive count")
+	}
+	return nil
+}
+
+func checkWarmup(d time.Duration) error {
+	if d < 0 || d > MaxDuration {
+		return invalid("warmup", d, fmt.Sprintf("use 0 (none) up to %v", MaxDuration))
+	}
+	return nil
+}
+
+func checkTimeout(d time.Duration) error {
+	if d <= 0 || d > time.Hour {
+		return invalid("timeout", d, "use a duration in (0, 1h]")
+	}
+	return nil
+}
+
+func checkMethod(m string) error {
+	if !isToken(m) {
+		return invalid("method", m, "use an HTTP method token such as GET or POST")
+	}
+	return nil
+}
+
+func checkHeader(name, value string) error {
+	if !isToken(name) {
+		return invalid("header", name, "header names are HTTP tokens")
+	}
+	if strings.ContainsAny(value, "\r\n\x00") {
+		return invalid("header", name+": "+value, "header values cannot hold CR, LF or NUL")
+	}
+	return nil
+}
+
+func checkPayloadSize(n int) error {
+	if n < 0 || n > MaxPayloadSize {
+		return invalid("payload-size", n, fmt.Sprintf("use 0 to %d bytes", MaxPayloadSize))
+	}
+	return nil
+}
+
+func checkProtocol(p Protocol) error {
+	switch p {
+	case HTTP1, H2C, GRPC:
+		return nil
+	}
+	return invalid("protocol", p, fmt.Sprintf("use %q, %q or %q", HTTP1, H2C, GRPC))
+}
+
+func checkMaxErrorRate(r float64) error {
+	if !(r >= 0 && r <= 1) {
+		return invalid("max-error-rate", r, "use a fraction in [0, 1]")
 	}
 	return nil
 }
@@ -177,8 +244,8 @@ func isToken(s string) bool {
 // each worker sends as soon as its previous request completes.
 func QPS(qps float64) Option {
 	return func(c *config) error {
-		if !(qps >= 0 && qps <= MaxQPS) || math.IsInf(qps, 0) {
-			return invalid("qps", qps, fmt.Sprintf("use 0 for closed loop or a rate in (0, %g] requests per second", float64(MaxQPS)))
+		if err := checkQPS(qps); err != nil {
+			return err
 		}
 		c.plan.QPS = qps
 		return nil
@@ -188,8 +255,8 @@ func QPS(qps float64) Option {
 // Concurrency sets the number of workers, each with its own connection.
 func Concurrency(n int) Option {
 	return func(c *config) error {
-		if n < 1 || n > MaxConcurrency {
-			return invalid("concurrency", n, fmt.Sprintf("use 1 to %d workers", MaxConcurrency))
+		if err := checkConcurrency(n); err != nil {
+			return err
 		}
 		c.plan.Concurrency = n
 		return nil
@@ -201,8 +268,8 @@ func Concurrency(n int) Option {
 // requests.
 func Duration(d time.Duration) Option {
 	return func(c *config) error {
-		if d <= 0 || d > MaxDuration {
-			return invalid("duration", d, fmt.Sprintf("use a duration in (0, %v]", MaxDuration))
+		if err := checkDuration(d); err != nil {
+			return err
 		}
 		c.plan.Duration, c.durationSet = d, true
 		return nil
@@ -213,8 +280,8 @@ func Duration(d time.Duration) Option {
 // duration.
 func Requests(n int64) Option {
 	return func(c *config) error {
-		if n < 1 {
-			return invalid("requests", n, "use a positive count")
+		if err := checkRequests(n); err != nil {
+			return err
 		}
 		c.plan.Requests, c.requestsSet = n, true
 		return nil
@@ -224,8 +291,8 @@ func Requests(n int64) Option {
 // Warmup sets the discarded lead-in (default DefaultWarmup); 0 disables it.
 func Warmup(d time.Duration) Option {
 	return func(c *config) error {
-		if d < 0 || d > MaxDuration {
-			return invalid("warmup", d, fmt.Sprintf("use 0 (none) up to %v", MaxDuration))
+		if err := checkWarmup(d); err != nil {
+			return err
 		}
 		c.plan.Warmup = d
 		return nil
@@ -235,8 +302,8 @@ func Warmup(d time.Duration) Option {
 // Timeout sets the per-request timeout (default DefaultTimeout).
 func Timeout(d time.Duration) Option {
 	return func(c *config) error {
-		if d <= 0 || d > time.Hour {
-			return invalid("timeout", d, "use a duration in (0, 1h]")
+		if err := checkTimeout(d); err != nil {
+			return err
 		}
 		c.plan.Timeout = d
 		return nil
@@ -246,8 +313,8 @@ func Timeout(d time.Duration) Option {
 // Method sets the HTTP method (default GET, or POST with a payload).
 func Method(m string) Option {
 	return func(c *config) error {
-		if !isToken(m) {
-			return invalid("method", m, "use an HTTP method token such as GET or POST")
+		if err := checkMethod(m); err != nil {
+			return err
 		}
 		c.plan.Method = m
 		return nil
@@ -257,11 +324,8 @@ func Method(m string) Option {
 // Header adds a request header. A "Host" header overrides the host sent.
 func Header(name, value string) Option {
 	return func(c *config) error {
-		if !isToken(name) {
-			return invalid("header", name, "header names are HTTP tokens")
-		}
-		if strings.ContainsAny(value, "\r\n\x00") {
-			return invalid("header", name+": "+value, "header values cannot hold CR, LF or NUL")
+		if err := checkHeader(name, value); err != nil {
+			return err
 		}
 		if c.plan.Header == nil {
 			c.plan.Header = http.Header{}
@@ -274,8 +338,8 @@ func Header(name, value string) Option {
 // PayloadSize sets the request body size in bytes (default 0).
 func PayloadSize(n int) Option {
 	return func(c *config) error {
-		if n < 0 || n > MaxPayloadSize {
-			return invalid("payload-size", n, fmt.Sprintf("use 0 to %d bytes", MaxPayloadSize))
+		if err := checkPayloadSize(n); err != nil {
+			return err
 		}
 		c.plan.PayloadSize = n
 		return nil
@@ -285,12 +349,11 @@ func PayloadSize(n int) Option {
 // WithProtocol sets the wire protocol (default HTTP1).
 func WithProtocol(p Protocol) Option {
 	return func(c *config) error {
-		switch p {
-		case HTTP1, H2C, GRPC:
-			c.plan.Protocol = p
-			return nil
+		if err := checkProtocol(p); err != nil {
+			return err
 		}
-		return invalid("protocol", p, fmt.Sprintf("use %q, %q or %q", HTTP1, H2C, GRPC))
+		c.plan.Protocol = p
+		return nil
 	}
 }
 
@@ -299,8 +362,8 @@ func WithProtocol(p Protocol) Option {
 // response or a status outside 2xx and 3xx.
 func MaxErrorRate(r float64) Option {
 	return func(c *config) error {
-		if !(r >= 0 && r <= 1) {
-			return invalid("max-error-rate", r, "use a fraction in [0, 1]")
+		if err := checkMaxErrorRate(r); err != nil {
+			return err
 		}
 		c.plan.MaxErrorRate = r
 		return nil
