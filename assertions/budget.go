@@ -1,0 +1,307 @@
+package assertions
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/meshperf/meshperf/meshperf"
+)
+
+// DefaultMaxErrorRate is the error-rate ceiling used when a Budget's or an
+// Overhead's MaxErrorRate is 0: 1% of requests.
+const DefaultMaxErrorRate = 0.01
+
+// NoErrors, as a MaxErrorRate, allows no failed request at all. (Zero
+// cannot say so: it selects DefaultMaxErrorRate.) Any single failure makes
+// the error rate at least 1/Requests, which exceeds it.
+const NoErrors = math.SmallestNonzeroFloat64
+
+// Resource keys of meshperf.Result.Resources.
+const (
+	ClientSidecar = "client-sidecar"
+	ServerSidecar = "server-sidecar"
+	App           = "app"
+)
+
+// Budget holds limits on one Result. A zero field sets no limit, except
+// MaxErrorRate, whose zero means DefaultMaxErrorRate. Every ceiling is
+// inclusive: a value equal to it passes.
+//
+// Latency ceilings apply to Result.Latency (response time, from the
+// intended send). CPU ceilings apply to Resources.CPUMean, memory ceilings
+// to Resources.WorkingSetMax. Sidecar ceilings apply to the sidecars the
+// Result has readings for; a sidecar that the step's "mode" label says is
+// present ("both", "client-only", "server-only") but that has no readings
+// is a violation, so the same Budget serves baseline and meshed steps.
+type Budget struct {
+	P50, P90, P99, P999, Max time.Duration
+
+	// MaxErrorRate is the ceiling on Result.ErrorRate, a share 0–1 of
+	// Requests. 0 means DefaultMaxErrorRate; NoErrors allows none.
+	MaxErrorRate float64
+	// MinQPSRatio is the floor on ActualQPS / RequestedQPS, 0–1, e.g. 0.99.
+	// Closed-loop steps (RequestedQPS 0) have no ratio and skip it.
+	MinQPSRatio float64
+
+	// SidecarCPU and SidecarMemory apply to each sidecar.
+	SidecarCPU    meshperf.CPU
+	SidecarMemory meshperf.Bytes
+	// Per-sidecar ceilings, applied in addition to the ones above.
+	ClientSidecarCPU, ServerSidecarCPU       meshperf.CPU
+	ClientSidecarMemory, ServerSidecarMemory meshperf.Bytes
+	// TotalSidecarCPU and TotalSidecarMemory apply to the sum over both
+	// sidecars.
+	TotalSidecarCPU    meshperf.CPU
+	TotalSidecarMemory meshperf.Bytes
+	// AppCPU applies to the app; when set, the app must have readings.
+	AppCPU meshperf.CPU
+}
+
+// Check evaluates res against b and reports each violation through
+// testify's assert.Fail; the test continues. It returns whether res passed.
+func (b Budget) Check(tb assert.TestingT, res *meshperf.Result) bool {
+	if h, ok := tb.(interface{ Helper() }); ok {
+		h.Helper()
+	}
+	return report(tb, b.Evaluate(res))
+}
+
+// Require is Check, then FailNow when res did not pass.
+func (b Budget) Require(tb require.TestingT, res *meshperf.Result) {
+	if h, ok := tb.(interface{ Helper() }); ok {
+		h.Helper()
+	}
+	if !report(tb, b.Evaluate(res)) {
+		tb.FailNow()
+	}
+}
+
+// report sends err to tb: one assert.Fail per violation.
+func report(tb assert.TestingT, err error) bool {
+	if h, ok := tb.(interface{ Helper() }); ok {
+		h.Helper()
+	}
+	if err == nil {
+		return true
+	}
+	var vs Violations
+	if !errors.As(err, &vs) {
+		return assert.Fail(tb, err.Error())
+	}
+	for _, v := range vs {
+		assert.Fail(tb, "meshperf budget: "+v.Error())
+	}
+	return false
+}
+
+// Evaluate returns nil when res keeps within b, a Violations error when it
+// does not, and another error when b or res is invalid.
+func (b Budget) Evaluate(res *meshperf.Result) error {
+	if err := b.validate(); err != nil {
+		return err
+	}
+	if res == nil {
+		return errors.New("assertions: Budget.Evaluate: nil Result")
+	}
+	e := evaluation{res: res, step: StepOf(res)}
+	e.health(b.MaxErrorRate)
+	if res.Latency.Count > 0 {
+		for _, l := range []struct {
+			metric     string
+			limit, got time.Duration
+		}{
+			{"p50", b.P50, res.Latency.P50}, {"p90", b.P90, res.Latency.P90}, {"p99", b.P99, res.Latency.P99},
+			{"p999", b.P999, res.Latency.P999}, {"max", b.Max, res.Latency.Max},
+		} {
+			if l.limit > 0 && l.got > l.limit {
+				e.add(&Violation{Metric: l.metric, Limit: l.limit, Got: l.got})
+			}
+		}
+	}
+	if b.MinQPSRatio > 0 && res.RequestedQPS > 0 {
+		if r := res.ActualQPS / res.RequestedQPS; r < b.MinQPSRatio {
+			e.add(&Violation{Metric: "qps_ratio", Limit: Percent(100 * b.MinQPSRatio), Got: Percent(100 * r), Floor: true})
+		}
+	}
+	b.sidecars(&e)
+	if b.AppCPU > 0 {
+		if r, ok := res.Resources[App]; !ok {
+			e.add(&Violation{Metric: "app_cpu", Limit: b.AppCPU})
+		} else if r.CPUMean > b.AppCPU {
+			e.add(&Violation{Metric: "app_cpu", Limit: b.AppCPU, Got: r.CPUMean})
+		}
+	}
+	return e.err()
+}
+
+// sidecars checks the sidecar ceilings.
+func (b Budget) sidecars(e *evaluation) {
+	if b.SidecarCPU == 0 && b.SidecarMemory == 0 && b.ClientSidecarCPU == 0 && b.ServerSidecarCPU == 0 &&
+		b.ClientSidecarMemory == 0 && b.ServerSidecarMemory == 0 && b.TotalSidecarCPU == 0 && b.TotalSidecarMemory == 0 {
+		return
+	}
+	var (
+		totalCPU meshperf.CPU
+		totalMem meshperf.Bytes
+		measured bool
+	)
+	for _, s := range []struct {
+		key, prefix string
+		cpu         meshperf.CPU
+		mem         meshperf.Bytes
+	}{
+		{ClientSidecar, "client_sidecar", b.ClientSidecarCPU, b.ClientSidecarMemory},
+		{ServerSidecar, "server_sidecar", b.ServerSidecarCPU, b.ServerSidecarMemory},
+	} {
+		r, ok := e.res.Resources[s.key]
+		if !ok {
+			if !expectSidecar(e.step.Mode, s.key) {
+				continue
+			}
+			if c := firstSet(s.cpu, b.SidecarCPU, b.TotalSidecarCPU); c > 0 {
+				e.add(&Violation{Metric: s.prefix + "_cpu", Limit: c})
+			} else {
+				e.add(&Violation{Metric: s.prefix + "_mem", Limit: firstSet(s.mem, b.SidecarMemory, b.TotalSidecarMemory)})
+			}
+			continue
+		}
+		measured = true
+		totalCPU += r.CPUMean
+		totalMem += r.WorkingSetMax
+		for _, l := range []struct {
+			metric string
+			limit  meshperf.CPU
+		}{{"sidecar_cpu", b.SidecarCPU}, {s.prefix + "_cpu", s.cpu}} {
+			if l.limit > 0 && r.CPUMean > l.limit {
+				e.add(&Violation{Metric: l.metric, Limit: l.limit, Got: r.CPUMean})
+			}
+		}
+		for _, l := range []struct {
+			metric string
+			limit  meshperf.Bytes
+		}{{"sidecar_mem", b.SidecarMemory}, {s.prefix + "_mem", s.mem}} {
+			if l.limit > 0 && r.WorkingSetMax > l.limit {
+				e.add(&Violation{Metric: l.metric, Limit: l.limit, Got: r.WorkingSetMax})
+			}
+		}
+	}
+	if !measured {
+		return
+	}
+	if b.TotalSidecarCPU > 0 && totalCPU > b.TotalSidecarCPU {
+		e.add(&Violation{Metric: "total_sidecar_cpu", Limit: b.TotalSidecarCPU, Got: totalCPU})
+	}
+	if b.TotalSidecarMemory > 0 && totalMem > b.TotalSidecarMemory {
+		e.add(&Violation{Metric: "total_sidecar_mem", Limit: b.TotalSidecarMemory, Got: totalMem})
+	}
+}
+
+// firstSet returns the first nonzero limit, for a "not measured"
+// violation's Limit.
+func firstSet[T meshperf.CPU | meshperf.Bytes](limits ...T) T {
+	for _, l := range limits {
+		if l > 0 {
+			return l
+		}
+	}
+	return 0
+}
+
+// expectSidecar says whether a step in mode runs the sidecar key.
+func expectSidecar(mode, key string) bool {
+	switch mode {
+	case "both":
+		return true
+	case "client-only":
+		return key == ClientSidecar
+	case "server-only":
+		return key == ServerSidecar
+	}
+	return false
+}
+
+func (b Budget) validate() error {
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{{"P50", b.P50}, {"P90", b.P90}, {"P99", b.P99}, {"P999", b.P999}, {"Max", b.Max}} {
+		if d.v < 0 {
+			return fmt.Errorf("assertions: Budget.%s = %v: a latency ceiling must be ≥ 0 (0: not set)", d.field, d.v)
+		}
+	}
+	if err := checkShare("Budget.MaxErrorRate", b.MaxErrorRate); err != nil {
+		return err
+	}
+	if err := checkShare("Budget.MinQPSRatio", b.MinQPSRatio); err != nil {
+		return err
+	}
+	for _, c := range []struct {
+		field string
+		v     meshperf.CPU
+	}{{"SidecarCPU", b.SidecarCPU}, {"ClientSidecarCPU", b.ClientSidecarCPU}, {"ServerSidecarCPU", b.ServerSidecarCPU},
+		{"TotalSidecarCPU", b.TotalSidecarCPU}, {"AppCPU", b.AppCPU}} {
+		if c.v < 0 || math.IsNaN(float64(c.v)) || math.IsInf(float64(c.v), 0) {
+			return fmt.Errorf("assertions: Budget.%s = %v: a CPU ceiling must be a finite number of cores ≥ 0 (0: not set)", c.field, c.v)
+		}
+	}
+	for _, m := range []struct {
+		field string
+		v     meshperf.Bytes
+	}{{"SidecarMemory", b.SidecarMemory}, {"ClientSidecarMemory", b.ClientSidecarMemory},
+		{"ServerSidecarMemory", b.ServerSidecarMemory}, {"TotalSidecarMemory", b.TotalSidecarMemory}} {
+		if m.v < 0 {
+			return fmt.Errorf("assertions: Budget.%s = %d bytes: a memory ceiling must be ≥ 0 (0: not set)", m.field, int64(m.v))
+		}
+	}
+	return nil
+}
+
+// checkShare validates a share on the 0–1 scale.
+func checkShare(field string, v float64) error {
+	if !(v >= 0 && v <= 1) {
+		return fmt.Errorf("assertions: %s = %v: must be a share from 0 to 1 (0.01 is 1%%)", field, v)
+	}
+	return nil
+}
+
+// evaluation collects the violations of one Result.
+type evaluation struct {
+	res  *meshperf.Result
+	step Step
+	vs   Violations
+}
+
+func (e *evaluation) add(v *Violation) {
+	v.Samples, v.Step = e.res.Latency.Count, e.step
+	e.vs = append(e.vs, v)
+}
+
+// health reports what always fails: no answered request, and an error rate
+// over the ceiling (0: DefaultMaxErrorRate).
+func (e *evaluation) health(maxErrorRate float64) {
+	if e.res.Latency.Count == 0 {
+		e.add(&Violation{Metric: MetricSamples, Limit: count(1), Got: count(0), Floor: true})
+	}
+	if maxErrorRate == 0 {
+		maxErrorRate = DefaultMaxErrorRate
+	}
+	if rate := e.res.ErrorRate(); rate > maxErrorRate {
+		limit := Percent(100 * maxErrorRate)
+		if maxErrorRate == NoErrors {
+			limit = 0
+		}
+		e.add(&Violation{Metric: "err", Limit: limit, Got: Percent(100 * rate)})
+	}
+}
+
+func (e *evaluation) err() error {
+	if len(e.vs) == 0 {
+		return nil
+	}
+	return e.vs
+}
