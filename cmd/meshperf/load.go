@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meshperf/meshperf/assertions"
 	"github.com/meshperf/meshperf/meshperf"
 	"github.com/meshperf/meshperf/meshperf/latency"
 )
@@ -23,7 +24,7 @@ var errHelp = errors.New("help shown")
 var flagOf = map[string]string{
 	"qps": "-qps", "concurrency": "-c", "duration": "-t", "requests": "-n", "warmup": "-warmup",
 	"timeout": "-timeout", "header": "-H", "payload-size": "-payload-size", "protocol": "-h2/-grpc",
-	"method": "-X", "max-error-rate": "-max-error-rate", "label": "-label", "url": "url",
+	"method": "-X", "max-error-rate": "-max-error-rate", "label": "-label", "url": "url", "budget": "-budget",
 }
 
 // repeated collects a repeatable string flag.
@@ -78,6 +79,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	grpcFlag := fs.Bool("grpc", false, "gRPC health checks (grpc.health.v1.Health/Check)")
 	maxErr := fs.Float64("max-error-rate", meshperf.DefaultMaxErrorRate, "fail the run when more than this share of requests fail")
 	jsonOut := fs.String("json", "", "write the result as JSON to this file ('-' = stdout)")
+	budgetFlag := fs.String("budget", "", "fail (exit 1) when the result breaks this budget, e.g. 'p99<5ms,err<0.1%'")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -125,6 +127,18 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case *grpcFlag:
 		opts = append(opts, meshperf.WithProtocol(meshperf.GRPC))
 	}
+	var budget assertions.Budget
+	if *budgetFlag != "" {
+		th, err := assertions.ParseBudget(*budgetFlag)
+		if err != nil {
+			return usagef("-budget %v", err)
+		}
+		o := th.Overhead
+		if o.P50 != nil || o.P90 != nil || o.P99 != nil || o.P999 != nil || o.Max != nil || o.CPU != nil {
+			return usagef("-budget %q: overhead_* clauses compare against a baseline, which one load run does not have", *budgetFlag)
+		}
+		budget = th.Budget
+	}
 	rawURL := fs.Arg(0)
 	if _, err := meshperf.ParseURL(rawURL); err != nil {
 		return asUsage(err)
@@ -140,7 +154,13 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return errors.Join(runErr, err)
 		}
 	}
-	return runErr
+	if runErr != nil || *budgetFlag == "" {
+		return runErr
+	}
+	if err := budget.Evaluate(res); err != nil {
+		return fmt.Errorf("budget %q broken:\n%w", *budgetFlag, err)
+	}
+	return nil
 }
 
 // asUsage rewrites an InvalidError in terms of the command line's flags.

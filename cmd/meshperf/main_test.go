@@ -236,3 +236,29 @@ func TestSweepBadUsage(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadBudget(t *testing.T) {
+	url := echoURL(t)
+	for _, tt := range []struct {
+		name   string
+		budget string
+		code   int
+		want   string // in stderr
+	}{
+		{"passes", "p99<2s,err<1%", exitOK, ""},
+		{"broken", "p50<1ns", exitFail, `budget "p50<1ns" broken`},
+		{"bad clause", "p99<fast", exitUsage, "-budget"},
+		{"unknown metric", "latency<5ms", exitUsage, "-budget"},
+		{"overhead needs a baseline", "overhead_p99<2ms", exitUsage, "baseline"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, "load", "-qps", "0", "-c", "2", "-n", "100", "-warmup", "0", "-budget", tt.budget, url)
+			if code != tt.code || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, stderr, tt.code, tt.want)
+			}
+			if tt.name == "broken" && !strings.Contains(stderr, "p50") {
+				t.Errorf("the broken budget's message does not name the metric: %q", stderr)
+			}
+		})
+	}
+}
