@@ -77,11 +77,17 @@ type Option func(*config) error
 type config struct {
 	plan                     Plan
 	durationSet, requestsSet bool
+	out                      string // results file; see Out
 }
 
 // NewPlan returns the Plan the options describe, starting from the
 // defaults. Duration and Requests exclude each other.
 func NewPlan(opts ...Option) (Plan, error) {
+	c, err := newConfig(opts...)
+	return c.plan, err
+}
+
+func newConfig(opts ...Option) (config, error) {
 	c := config{plan: Plan{
 		QPS:          DefaultQPS,
 		Concurrency:  DefaultConcurrency,
@@ -96,16 +102,16 @@ func NewPlan(opts ...Option) (Plan, error) {
 			continue
 		}
 		if err := o(&c); err != nil {
-			return Plan{}, err
+			return config{}, err
 		}
 	}
 	if c.durationSet && c.requestsSet {
-		return Plan{}, invalid("duration", c.plan.Duration, "Duration and Requests exclude each other; set one")
+		return config{}, invalid("duration", c.plan.Duration, "Duration and Requests exclude each other; set one")
 	}
 	if c.requestsSet {
 		c.plan.Duration = 0
 	}
-	return c.plan, c.plan.Validate()
+	return c, c.plan.Validate()
 }
 
 // Validate checks a Plan built by hand (Targets call it before running).

@@ -1,7 +1,10 @@
 package meshperf
 
 import (
+	"cmp"
 	"context"
+	"errors"
+	"os"
 	"testing"
 )
 
@@ -9,22 +12,28 @@ import (
 // an error, and whatever Result was measured, when the plan is invalid, the
 // run was interrupted, no request was answered (ErrNoSamples), or the error
 // rate exceeds the plan's MaxErrorRate (ErrTooManyErrors).
+//
+// With Out, or $MESHPERF_OUT, every Result that exists, including a failed
+// run's, is appended to that results file before RunContext returns.
 func RunContext(ctx context.Context, target Target, opts ...Option) (*Result, error) {
-	plan, err := NewPlan(opts...)
+	c, err := newConfig(opts...)
 	if err != nil {
 		return nil, err
 	}
 	if target == nil {
 		return nil, invalid("target", nil, "pass a Target such as meshperf.URL(\"http://127.0.0.1:8080/\")")
 	}
-	res, err := target.Load(ctx, plan)
-	if err != nil {
-		return res, err
-	}
-	if res == nil {
+	res, err := target.Load(ctx, c.plan)
+	if res == nil && err == nil {
 		return nil, invalid("target", target, "the Target returned neither a result nor an error")
 	}
-	return res, res.check(plan.MaxErrorRate)
+	if err == nil {
+		err = res.check(c.plan.MaxErrorRate)
+	}
+	if out := cmp.Or(c.out, os.Getenv(OutEnv)); out != "" && res != nil {
+		err = errors.Join(err, AppendResult(out, res))
+	}
+	return res, err
 }
 
 // Run is the test helper form of RunContext. It stops the test with
@@ -33,6 +42,7 @@ func RunContext(ctx context.Context, target Target, opts ...Option) (*Result, er
 // benchmarks with -benchtime 1x and repeat them with -count.
 func Run(tb testing.TB, target Target, opts ...Option) *Result {
 	tb.Helper()
+	opts = append(opts, Label("benchmark", tb.Name()))
 	res, err := RunContext(tb.Context(), target, opts...)
 	if err != nil {
 		tb.Fatal(err)
