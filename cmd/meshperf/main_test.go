@@ -262,3 +262,18 @@ func TestLoadBudget(t *testing.T) {
 		})
 	}
 }
+
+func TestProgress(t *testing.T) {
+	var b strings.Builder
+	p := newProgress(&b, true, 3, 2*time.Second)
+	p.step("mode=baseline conc=2")
+	if !strings.Contains(b.String(), "step 1 of 3: mode=baseline conc=2 (about 6s left)") {
+		t.Errorf("progress said %q", b.String())
+	}
+	var quiet strings.Builder
+	q := newProgress(&quiet, false, 3, time.Second) // not a terminal, not asked
+	q.step("x")
+	if quiet.Len() != 0 {
+		t.Errorf("progress spoke when it should be quiet: %q", quiet.String())
+	}
+}

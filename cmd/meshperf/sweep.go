@@ -42,6 +42,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	intercept := fs.String("intercept", string(local.Ports), "how traffic reaches the sidecars: ports (explicit) or iptables (REDIRECT, as istio-init)")
 	loopback := fs.Bool("loopback", false, "run on 127.0.0.1 without namespaces or cgroups, even as root")
 	jsonOut := fs.String("json", "", "write every step as one JSON document to this file, rewritten after each step")
+	verbose := fs.Bool("v", false, "show progress (step i of n, ETA) on stderr; on by default when stderr is a terminal")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -108,8 +109,10 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "meshperf sweep: sidecar %s, mTLS %v, %s\n", *sidecar, *mtls, doc.Environment["isolation"])
 	fmt.Fprintf(stdout, "%-12s %5s %9s %9s %9s %9s %9s %11s %11s %11s %11s %6s\n", "mode", "conc", "req/s", "p50", "p90", "p99",
 		"p99.9", "client-cpu", "server-cpu", "client-mem", "server-mem", "errors")
+	progress := newProgress(stderr, *verbose, len(modeList)*len(steps), *dur+*warmup)
 	for _, mode := range modeList {
 		for _, c := range steps {
+			progress.step(fmt.Sprintf("mode=%s conc=%d", mode, c))
 			res, err := meshperf.RunContext(ctx, cluster.Target(mode), loadOpts(c)...)
 			if res != nil {
 				doc.Steps = append(doc.Steps, res)
@@ -180,4 +183,42 @@ func runReap(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stdout, "nothing to remove")
 	}
 	return err
+}
+
+// progress reports where a sweep is, on stderr, when asked to or when
+// stderr is a terminal.
+type progress struct {
+	w       io.Writer // nil: quiet
+	n, i    int
+	perStep time.Duration
+	start   time.Time
+}
+
+func newProgress(w io.Writer, verbose bool, steps int, perStep time.Duration) *progress {
+	if !verbose && !isTerminal(w) {
+		w = nil
+	}
+	return &progress{w: w, n: steps, perStep: perStep, start: time.Now()}
+}
+
+func (p *progress) step(name string) {
+	p.i++
+	if p.w == nil {
+		return
+	}
+	left := time.Duration(p.n-p.i+1) * p.perStep
+	if p.i > 1 { // measured pace beats the plan: it includes set-up
+		left = time.Since(p.start) / time.Duration(p.i-1) * time.Duration(p.n-p.i+1)
+	}
+	fmt.Fprintf(p.w, "step %d of %d: %s (about %v left)\n", p.i, p.n, name, left.Round(time.Second))
+}
+
+// isTerminal reports whether w is a character device such as a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
