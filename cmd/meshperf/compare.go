@@ -13,8 +13,9 @@ import (
 // runs a side (several files, or repeated steps in a sweep) it runs
 // benchstat's Mann-Whitney U test per step and metric and prints "~" when a
 // change is within the noise; -fail-on then trips only on significant
-// changes once each side has ≥ 3 runs (note: 3+3 runs can never reach
-// p ≤ 0.05, so use ≥ 4 a side for a gate that can fail).
+// changes once each side has at least compare.MinRunsForGate (4) runs; with
+// fewer it compares the medians. (Three runs a side can never reach
+// p ≤ 0.05, so a significance rule there would let every regression pass.)
 func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("compare", stderr, "[flags] old.json new.json | old1.json ... -- new1.json ...")
 	failOn := fs.String("fail-on", "", "exit 1 when a step crosses a clause, e.g. 'p99>+10%,sidecar_cpu>+20%,p50>+200us,err>+0.5%,qps<-5%'")

@@ -18,7 +18,7 @@ import (
 func compareCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = exitCode("compare", runCompare(t.Context(), args, &out, &errb), &errb)
+	code = run(t.Context(), append([]string{"compare"}, args...), &out, &errb)
 	return code, out.String(), errb.String()
 }
 

@@ -7,6 +7,7 @@
 //	meshperf sidecar [flags]     the built-in mTLS sidecar proxy
 //	meshperf sweep [flags]       modes × concurrency on the local fixture
 //	meshperf reap                remove leftovers of interrupted local runs
+//	meshperf compare OLD NEW     per-step deltas, significance, -fail-on gates
 //
 // Exit codes: 0 success; 1 the run failed (said plainly on stderr); 2 bad
 // usage, with a message that names the flag or argument as written.

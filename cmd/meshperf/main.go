@@ -18,6 +18,7 @@ commands:
   sidecar  run the built-in sidecar proxy (meshperf sidecar -h)
   sweep    run modes x concurrency on the local fixture (meshperf sweep -h)
   reap     remove what interrupted local-fixture runs left behind
+  compare  compare two sets of results and gate on regressions (meshperf compare -h)
 `
 
 // Exit codes.
@@ -61,11 +62,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runSweep(ctx, args[1:], stdout, stderr)
 	case "reap":
 		err = runReap(ctx, args[1:], stdout, stderr)
+	case "compare":
+		err = runCompare(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = usagef("unknown command %q: use load, echo, sidecar, sweep or reap", args[0])
+		err = usagef("unknown command %q: use load, echo, sidecar, sweep, reap or compare", args[0])
 	}
 	return exitCode(args[0], err, stderr)
 }

@@ -3,6 +3,7 @@ package compare
 import (
 	"fmt"
 	"io"
+	"slices"
 	"text/tabwriter"
 
 	"golang.org/x/perf/benchmath"
@@ -15,7 +16,8 @@ import (
 // unknown. Unmatched steps follow the tables.
 func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	unknown, underpowered := false, false
+	unknown := false
+	var warnings []string // footnotes: the U test's warnings, once each
 	first := true
 	for _, m := range TableMetrics {
 		var cells []Cell
@@ -46,8 +48,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 				}
 				note = "(" + c.Cmp.String() + ")"
 				if len(c.Cmp.Warnings) > 0 {
-					note += " ¹"
-					underpowered = true
+					w := c.Cmp.Warnings[0].Error()
+					i := slices.Index(warnings, w)
+					if i < 0 {
+						i, warnings = len(warnings), append(warnings, w)
+					}
+					note += fmt.Sprintf(" [%d]", i+1)
 				}
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", steps[i], side(m, c.OldSum, len(c.Old.Values)), side(m, c.NewSum, len(c.New.Values)), d, note)
@@ -59,8 +65,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if unknown {
 		fmt.Fprintln(w, "? one run on a side: significance unknown; repeat runs (≥ 4 a side to detect a change at α=0.05)")
 	}
-	if underpowered {
-		fmt.Fprintln(w, "¹ need ≥ 4 runs a side to detect a change at α=0.05")
+	for i, warn := range warnings {
+		fmt.Fprintf(w, "[%d] %s\n", i+1, warn)
 	}
 	for _, k := range r.OnlyOld {
 		fmt.Fprintf(w, "only in old: %s\n", k)
@@ -72,8 +78,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 }
 
 func side(m Metric, s benchmath.Summary, n int) string {
-	if n < 2 {
-		return m.format(s.Center)
+	if r := s.PctRangeString(); n >= 2 && r != "∞" {
+		return m.format(s.Center) + " ± " + r
 	}
-	return m.format(s.Center) + " ± " + s.PctRangeString()
+	return m.format(s.Center)
 }
