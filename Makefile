@@ -8,7 +8,7 @@ BENCHSTAT       := $(BIN)/benchstat
 BENCHSTAT_VER   := v0.0.0-20260908200009-22c9c6c9d4da
 PKGS            := ./...
 BENCH           ?= .
-BENCHTIME       ?= 1x
+BENCHTIME       ?= 1s# load benchmarks take longer than this per run, so they run once
 COUNT           ?= 1
 
 .PHONY: test bench demo demo-echo lint cover fmt tools
