@@ -8,6 +8,7 @@
 //	meshperf sweep [flags]       modes × concurrency on the local fixture
 //	meshperf reap                remove leftovers of interrupted local runs
 //	meshperf compare OLD NEW     per-step deltas, significance, -fail-on gates
+//	meshperf report -o F FILES   a self-contained HTML report (inline SVG)
 //
 // Exit codes: 0 success; 1 the run failed (said plainly on stderr); 2 bad
 // usage, with a message that names the flag or argument as written.

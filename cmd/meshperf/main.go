@@ -19,6 +19,7 @@ commands:
   sweep    run modes x concurrency on the local fixture (meshperf sweep -h)
   reap     remove what interrupted local-fixture runs left behind
   compare  compare two sets of results and gate on regressions (meshperf compare -h)
+  report   write a self-contained HTML report of results files (meshperf report -h)
 `
 
 // Exit codes.
@@ -64,11 +65,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runReap(ctx, args[1:], stdout, stderr)
 	case "compare":
 		err = runCompare(ctx, args[1:], stdout, stderr)
+	case "report":
+		err = runReport(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = usagef("unknown command %q: use load, echo, sidecar, sweep, reap or compare", args[0])
+		err = usagef("unknown command %q: use load, echo, sidecar, sweep, reap, compare or report", args[0])
 	}
 	return exitCode(args[0], err, stderr)
 }
