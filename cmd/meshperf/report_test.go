@@ -277,8 +277,8 @@ func TestReportBadInput(t *testing.T) {
 }
 
 // TestReportInBrowser renders the page in headless Chromium: it must load
-// from a file with the network off-limits, take a screenshot, and keep every
-// point in the rendered DOM.
+// from a file with the network off-limits, take a screenshot, keep every
+// point in the rendered DOM, and log nothing to the console.
 func TestReportInBrowser(t *testing.T) {
 	bin, err := exec.LookPath("chromium")
 	if err != nil {
@@ -304,7 +304,12 @@ func TestReportInBrowser(t *testing.T) {
 		t.Errorf("screenshot is %d bytes (PNG header %v); want a PNG of at least 20000 bytes", len(b), bytes.HasPrefix(b, []byte("\x89PNG")))
 	}
 
-	dom := runChromium(t, bin, "--dump-dom", url)
+	dom, console := runChromiumLogged(t, bin, "--enable-logging=stderr", "--v=0", "--dump-dom", url)
+	for _, line := range strings.Split(console, "\n") {
+		if strings.Contains(line, ":CONSOLE") {
+			t.Errorf("the page logged to the console: %s", line)
+		}
+	}
 	d := parseReport(t, dom)
 	got := 0
 	for _, series := range d.points {
@@ -324,6 +329,14 @@ func TestReportInBrowser(t *testing.T) {
 // standard output.
 func runChromium(t *testing.T, bin string, args ...string) []byte {
 	t.Helper()
+	out, _ := runChromiumLogged(t, bin, args...)
+	return out
+}
+
+// runChromiumLogged is runChromium that also returns standard error, where
+// --enable-logging=stderr puts the page's console messages (":CONSOLE").
+func runChromiumLogged(t *testing.T, bin string, args ...string) ([]byte, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -335,7 +348,7 @@ func runChromium(t *testing.T, bin string, args ...string) []byte {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("%s %s: %v\n%s", bin, strings.Join(args, " "), err, stderr.Bytes())
 	}
-	return stdout.Bytes()
+	return stdout.Bytes(), stderr.String()
 }
 
 func mapsEqual(a, b map[string]int) bool {
