@@ -3,6 +3,7 @@ package meshperf
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -147,6 +148,23 @@ func (p Plan) Validate() error {
 		return invalid("protocol", p.Protocol, "gRPC health checks take no method or payload")
 	}
 	return nil
+}
+
+// ParseConcurrencies parses a comma-separated list of concurrency steps,
+// such as "2,4,8,16,32,64", each checked as Concurrency checks it.
+func ParseConcurrencies(list string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, invalid("concurrency", strconv.Quote(f), "use a comma-separated list of integers, e.g. 2,4,8")
+		}
+		if err := checkConcurrency(n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // The checks one setting at a time, shared by the Options and Validate.

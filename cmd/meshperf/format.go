@@ -7,10 +7,7 @@ import (
 	"strings"
 
 	"github.com/meshperf/meshperf/meshperf"
-	"github.com/meshperf/meshperf/meshperf/latency"
 )
-
-type summaryRow latency.Summary
 
 func statusLine(r *meshperf.Result) string {
 	var parts []string

@@ -238,8 +238,8 @@ func writeSummary(w io.Writer, r *meshperf.Result, plan meshperf.Plan) {
 	fmt.Fprintf(w, "%-10s %9s %9s %9s %9s %9s %9s %9s %9s\n", "", "min", "mean", "p50", "p75", "p90", "p99", "p99.9", "max")
 	for _, row := range []struct {
 		name string
-		s    summaryRow
-	}{{"response", summaryRow(r.Latency)}, {"service", summaryRow(r.Service)}, {"send lag", summaryRow(r.SendLag)}} {
+		s    latency.Summary
+	}{{"response", r.Latency}, {"service", r.Service}, {"send lag", r.SendLag}} {
 		if row.s.Count == 0 {
 			continue
 		}

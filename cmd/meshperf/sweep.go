@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/meshperf/meshperf/fixtures"
@@ -63,7 +62,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usagef("-mode %v", err)
 	}
-	steps, err := parsePositiveInts(*concs)
+	steps, err := meshperf.ParseConcurrencies(*concs)
 	if err != nil {
 		return usagef("-c %q: %v", *concs, err)
 	}
@@ -157,18 +156,6 @@ func writeJSONAtomic(path string, v any) error {
 		return err
 	}
 	return writeFileAtomic(path, append(b, '\n'))
-}
-
-func parsePositiveInts(s string) ([]int, error) {
-	var out []int
-	for _, f := range strings.Split(s, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("%q is not a positive integer", f)
-		}
-		out = append(out, n)
-	}
-	return out, nil
 }
 
 func runReap(ctx context.Context, args []string, stdout, stderr io.Writer) error {

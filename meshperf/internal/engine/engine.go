@@ -23,9 +23,6 @@ type Config struct {
 	Count    int64         // exact number of measured requests; 0 when Duration is set
 	Warmup   time.Duration // discarded lead-in before the measured window
 	Timeout  time.Duration // per-request timeout, used to size histograms
-	// NewWaiter overrides the Waiter each worker paces with (tests compare
-	// waiters); nil uses pace.NewWaiter.
-	NewWaiter func(context.Context) pace.Waiter
 }
 
 // MaxStatus is the highest HTTP status code counted individually; statuses
@@ -87,9 +84,6 @@ type run struct {
 func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	if err := check(cfg); err != nil {
 		return nil, err
-	}
-	if cfg.NewWaiter == nil {
-		cfg.NewWaiter = pace.NewWaiter
 	}
 	r := &run{cfg: cfg, ctx: ctx, winStart: cfg.Warmup}
 	if cfg.QPS > 0 {
@@ -161,7 +155,7 @@ func (r *run) work(s *shard) {
 	conn := r.cfg.Open()
 	defer conn.Close()
 	if r.cfg.QPS > 0 {
-		w := r.cfg.NewWaiter(r.ctx)
+		w := pace.NewWaiter(r.ctx)
 		defer w.Close()
 		r.openLoop(s, conn, w)
 		return
