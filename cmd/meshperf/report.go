@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/meshperf/meshperf/cmd/meshperf/internal/compare"
-	"github.com/meshperf/meshperf/cmd/meshperf/internal/report"
+	"github.com/meshperf/meshperf/meshperf/report"
 )
 
 // runReport writes one self-contained HTML page (inline CSS and SVG, no

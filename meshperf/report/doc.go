@@ -1,6 +1,7 @@
-// Package report owns `meshperf report`: it turns results into one
-// self-contained HTML page — inline CSS and inline SVG charts drawn here, no
-// JavaScript, no external resources.
+// Package report draws results as one self-contained HTML page: inline CSS
+// and inline SVG charts drawn here, no JavaScript, no external resources.
+// `meshperf report` is built on it, and a benchmark can call it directly
+// with the results it holds.
 //
 // The pipeline is Build → Page.WriteHTML. Build groups steps into series (one
 // per "mode" label, split by "sidecar" when the results hold several) and
