@@ -20,6 +20,9 @@ type Document struct {
 	SMPVersion string    `json:"smp_version"`
 	Tool       string    `json:"tool"`
 	Steps      []*Result `json:"steps"`
+	// Capacity holds the capacity searches whose steps are in Steps
+	// (`meshperf capacity -json`); see CapacityResult.Link.
+	Capacity []*CapacityResult `json:"capacity,omitempty"`
 }
 
 // Out appends each run's Result, once it finishes, to the Document at path,

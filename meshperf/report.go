@@ -70,7 +70,7 @@ func ReportTo(r MetricReporter, res *Result) {
 var resourceUnits = []string{"client-sidecar", "server-sidecar", "app"}
 
 // WriteUnits writes benchfmt unit lines ("Unit p99-ns better=lower") for
-// every metric Report emits. Call it from TestMain with os.Stdout so that
+// every metric Report and ReportCapacity emit. Call it from TestMain with os.Stdout so that
 // benchstat knows which way is better.
 func WriteUnits(w io.Writer) error {
 	for _, m := range metrics {
@@ -80,6 +80,11 @@ func WriteUnits(w io.Writer) error {
 	}
 	for _, name := range resourceUnits {
 		if _, err := fmt.Fprintf(w, "Unit %s-cpu-mcores better=lower\nUnit %s-mem-B better=lower\n", name, name); err != nil {
+			return err
+		}
+	}
+	for _, m := range capacityMetrics {
+		if _, err := fmt.Fprintf(w, "Unit %s better=%s\n", m.unit, m.better); err != nil {
 			return err
 		}
 	}

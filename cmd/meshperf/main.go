@@ -17,7 +17,8 @@ commands:
   echo     serve the built-in echo app (meshperf echo -h)
   sidecar  run the built-in sidecar proxy (meshperf sidecar -h)
   sweep    run modes x concurrency on the local fixture (meshperf sweep -h)
-  reap     remove what interrupted local-fixture runs left behind
+  capacity find the highest rate that keeps a budget (meshperf capacity -h)
+  reap     remove what interrupted local- and docker-fixture runs left behind
   compare  compare two sets of results and gate on regressions (meshperf compare -h)
   report   write a self-contained HTML report of results files (meshperf report -h)
 `
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runSidecar(ctx, args[1:], stdout, stderr)
 	case "sweep":
 		err = runSweep(ctx, args[1:], stdout, stderr)
+	case "capacity":
+		err = runCapacity(ctx, args[1:], stdout, stderr)
 	case "reap":
 		err = runReap(ctx, args[1:], stdout, stderr)
 	case "compare":
@@ -71,7 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = usagef("unknown command %q: use load, echo, sidecar, sweep, reap, compare or report", args[0])
+		err = usagef("unknown command %q: use load, echo, sidecar, sweep, capacity, reap, compare or report", args[0])
 	}
 	return exitCode(args[0], err, stderr)
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/meshperf/meshperf/cmd/meshperf/internal/compare"
+	"github.com/meshperf/meshperf/meshperf"
 	"github.com/meshperf/meshperf/meshperf/report"
 )
 
@@ -79,12 +80,13 @@ func readSource(path string) (report.Source, error) {
 		return report.Source{}, &compare.FileError{Path: path, Err: err}
 	}
 	var meta struct {
-		Environment map[string]string `json:"environment"`
-		Config      map[string]string `json:"config"`
+		Environment map[string]string          `json:"environment"`
+		Config      map[string]string          `json:"config"`
+		Capacity    []*meshperf.CapacityResult `json:"capacity"`
 	}
 	if err := json.Unmarshal(b, &meta); err != nil {
 		// Decode accepted the document, so only these members can be off.
 		return report.Source{}, &compare.FileError{Path: path, Err: fmt.Errorf("environment or config: %w", err)}
 	}
-	return report.Source{Name: path, Results: rs, Environment: meta.Environment, Config: meta.Config}, nil
+	return report.Source{Name: path, Results: rs, Environment: meta.Environment, Config: meta.Config, Capacity: meta.Capacity}, nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -29,17 +28,12 @@ type sweepDoc struct {
 
 func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("sweep", stderr, "[flags]")
-	sidecar := fs.String("sidecar", string(local.DefaultSidecar), "sidecar: builtin, haproxy, nginx, envoy or pipy")
+	lf := addLocalFlags(fs)
 	modes := fs.String("mode", "baseline,both", "comma-separated modes: baseline, client-only, server-only, both")
 	concs := fs.String("c", "2,4,8,16,32,64", "comma-separated concurrency steps")
 	qps := fs.Float64("qps", meshperf.DefaultQPS, "requests per second at every step; 0 = closed loop")
 	dur := fs.Duration("t", 10*time.Second, "measured window of each step")
 	warmup := fs.Duration("warmup", 2*time.Second, "discarded warm-up of each step")
-	cpuLimit := fs.String("cpu-limit", "1", "each sidecar's CPU limit in cores or millicores (500m); 0 = none")
-	memLimit := fs.String("mem-limit", "512Mi", "each sidecar's memory limit (512Mi); 0 = none")
-	mtls := fs.Bool("mtls", true, "mutual TLS between the sidecars")
-	intercept := fs.String("intercept", string(local.Ports), "how traffic reaches the sidecars: ports (explicit) or iptables (REDIRECT, as istio-init)")
-	loopback := fs.Bool("loopback", false, "run on 127.0.0.1 without namespaces or cgroups, even as root")
 	jsonOut := fs.String("json", "", "write every step as one JSON document to this file, rewritten after each step")
 	verbose := fs.Bool("v", false, "show progress (step i of n, ETA) on stderr; on by default when stderr is a terminal")
 	if err := parseFlags(fs, args); err != nil {
@@ -48,15 +42,9 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() != 0 {
 		return usagef("unexpected arguments %q: sweep takes only flags", fs.Args())
 	}
-	switch local.SidecarKind(*sidecar) {
-	case local.Builtin, local.HAProxy, local.Nginx, local.Envoy, local.Pipy:
-	default:
-		return usagef("-sidecar %q: use builtin, haproxy, nginx, envoy or pipy", *sidecar)
-	}
-	switch local.Interception(*intercept) {
-	case local.Ports, local.IPTables:
-	default:
-		return usagef("-intercept %q: use ports or iptables", *intercept)
+	opts, err := lf.options()
+	if err != nil {
+		return err
 	}
 	modeList, err := fixtures.ParseModes(*modes)
 	if err != nil {
@@ -66,27 +54,6 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usagef("-c %q: %v", *concs, err)
 	}
-	cpu, err := meshperf.ParseCPU(*cpuLimit)
-	if err != nil {
-		return usagef("-cpu-limit %v", err)
-	}
-	mem, err := meshperf.ParseBytes(*memLimit)
-	if err != nil {
-		return usagef("-mem-limit %v", err)
-	}
-	// The pods run this binary, unless MESHPERF_BIN names another (as
-	// tests do: their own executable is the test binary).
-	self := os.Getenv("MESHPERF_BIN")
-	if self == "" {
-		if self, err = os.Executable(); err != nil {
-			return err
-		}
-	}
-	opts := []local.Option{local.Sidecar(local.SidecarKind(*sidecar)), local.MTLS(*mtls), local.Limits(cpu, mem),
-		local.Binary(self), local.Intercept(local.Interception(*intercept))}
-	if *loopback {
-		opts = append(opts, local.Loopback())
-	}
 	// Check the load options once, before any pod exists.
 	loadOpts := func(c int) []meshperf.Option {
 		return []meshperf.Option{meshperf.QPS(*qps), meshperf.Concurrency(c), meshperf.Duration(*dur), meshperf.Warmup(*warmup)}
@@ -94,22 +61,18 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if _, err := meshperf.NewPlan(loadOpts(steps[0])...); err != nil {
 		return asUsage(err)
 	}
-	cluster, err := local.New(ctx, opts...)
+	cluster, err := startLocal(ctx, opts)
 	if cluster != nil { // New returns what it made even when it fails
 		defer cluster.Close()
 	}
 	if err != nil {
-		var bad *local.InvalidError
-		if errors.As(err, &bad) {
-			return usagef("%v", err)
-		}
 		return err
 	}
 	doc := sweepDoc{SMPVersion: meshperf.SMPVersion, Tool: "meshperf sweep", Environment: cluster.Environment(), Config: map[string]string{
-		"sidecar": *sidecar, "modes": *modes, "concurrency": *concs, "qps": strconv.FormatFloat(*qps, 'g', -1, 64),
-		"duration": dur.String(), "warmup": warmup.String(), "cpu_limit": cpu.String(), "mem_limit": mem.String(),
-		"mtls": strconv.FormatBool(*mtls), "intercept": *intercept}}
-	fmt.Fprintf(stdout, "meshperf sweep: sidecar %s, mTLS %v, %s\n", *sidecar, *mtls, doc.Environment["isolation"])
+		"sidecar": *lf.sidecar, "modes": *modes, "concurrency": *concs, "qps": strconv.FormatFloat(*qps, 'g', -1, 64),
+		"duration": dur.String(), "warmup": warmup.String(), "cpu_limit": lf.cpu.String(), "mem_limit": lf.mem.String(),
+		"mtls": strconv.FormatBool(*lf.mtls), "intercept": *lf.intercept}}
+	fmt.Fprintf(stdout, "meshperf sweep: sidecar %s, mTLS %v, %s\n", *lf.sidecar, *lf.mtls, doc.Environment["isolation"])
 	fmt.Fprintf(stdout, "%-12s %5s %9s %9s %9s %9s %9s %11s %11s %11s %11s %6s\n", "mode", "conc", "req/s", "p50", "p90", "p99",
 		"p99.9", "client-cpu", "server-cpu", "client-mem", "server-mem", "errors")
 	progress := newProgress(stderr, *verbose, len(modeList)*len(steps), *dur+*warmup)
@@ -167,6 +130,7 @@ func runReap(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return usagef("unexpected arguments %q: reap takes no arguments", fs.Args())
 	}
 	removed, err := local.Reap(ctx)
+	removed, err = reapDocker(ctx, removed, err, stderr)
 	for _, r := range removed {
 		fmt.Fprintln(stdout, "removed", r)
 	}

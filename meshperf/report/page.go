@@ -22,6 +22,10 @@ type Source struct {
 	Results     []*meshperf.Result
 	Environment map[string]string
 	Config      map[string]string
+	// Capacity holds the capacity searches whose steps are Results
+	// (`meshperf capacity -json`). Their steps are drawn as searches,
+	// requested rate against p99, not against concurrency.
+	Capacity []*meshperf.CapacityResult
 }
 
 // Page is a report ready to write.
@@ -31,6 +35,7 @@ type Page struct {
 	ResourceCharts []chart
 	Overhead       []overheadRow
 	OverheadBySide bool // several sidecars: the table has a sidecar column
+	Capacity       []capacityView
 	Sources        []sourceView
 }
 
@@ -67,7 +72,15 @@ func Build(srcs []Source) (*Page, error) {
 		if len(s.Results) == 0 {
 			return nil, fmt.Errorf("%s: %w", s.Name, ErrNoResults)
 		}
-		all = append(all, s.Results...)
+		if len(s.Capacity) > 0 {
+			views, err := capacityViews(s)
+			if err != nil {
+				return nil, err
+			}
+			p.Capacity = append(p.Capacity, views...)
+		} else {
+			all = append(all, s.Results...)
+		}
 		env := s.Environment
 		if env == nil {
 			env = s.Results[0].Environment
@@ -228,7 +241,7 @@ func (p *Page) WriteHTML(w io.Writer) error {
 	return pageTmpl.Execute(w, p)
 }
 
-var pageTmpl = template.Must(template.New("page").Parse(pageHTML))
+var pageTmpl = template.Must(template.Must(template.New("page").Parse(pageHTML)).Parse(capacityHTML))
 
 const pageHTML = `<!DOCTYPE html>
 <html lang="en">
@@ -255,12 +268,17 @@ dl{display:grid;grid-template-columns:max-content auto;gap:2px 16px}dt{font-weig
 .s6{stroke:#e377c2;fill:#e377c2;background:#e377c2}.s7{stroke:#7f7f7f;fill:#7f7f7f;background:#7f7f7f}
 .line{fill:none;stroke-width:2}
 .pt.s0,.pt.s1,.pt.s2,.pt.s3,.pt.s4,.pt.s5,.pt.s6,.pt.s7{stroke:#fff}
+.pass{fill:#2ca02c;background:#2ca02c}.fail{fill:#d62728;background:#d62728}
+tr.pass,tr.fail{background:none}tr.fail td{color:#d62728}.cap{stroke:#1f77b4;stroke-width:2;stroke-dasharray:4 3}
+.verdict{font-weight:600}td.why{text-align:left;font-size:12px}
 </style>
 </head>
 <body>
 <h1>{{.Title}}</h1>
-<h2 id="latency">Latency against concurrency</h2>
-<div class="charts">{{range .LatencyCharts}}{{template "chart" .}}{{end}}</div>
+{{with .Capacity}}<h2 id="capacity">Capacity: the highest rate that keeps the budget</h2>
+{{range .}}{{template "capacity" .}}{{end}}{{end}}
+{{with .LatencyCharts}}<h2 id="latency">Latency against concurrency</h2>
+<div class="charts">{{range .}}{{template "chart" .}}{{end}}</div>{{end}}
 {{with .ResourceCharts}}<h2 id="resources">Sidecar resources against concurrency</h2>
 <div class="charts">{{range .}}{{template "chart" .}}{{end}}</div>{{end}}
 {{with .Overhead}}<h2 id="overhead">Overhead: both minus baseline</h2>

@@ -1,0 +1,463 @@
+package meshperf_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/meshperf/meshperf/assertions"
+	"github.com/meshperf/meshperf/meshperf"
+)
+
+// queueServer is a server whose capacity is known by construction: it has
+// a fixed number of workers, each holding a request for exactly service.
+// A request starts when it arrives or when the first worker frees,
+// whichever is later (first come, first served), and is answered at start
+// + service. The schedule is kept on absolute times, so the capacity is
+// exactly workers / service requests per second: a late timer (Go's
+// overshoot about 1 ms here) delays that one response, never the next
+// request's start.
+type queueServer struct {
+	service time.Duration
+	mu      sync.Mutex
+	free    []time.Time // when each worker is next free
+}
+
+func newQueueServer(t testing.TB, workers int, service time.Duration) (*queueServer, string) {
+	t.Helper()
+	q := &queueServer{service: service, free: make([]time.Time, workers)}
+	srv := httptest.NewServer(q)
+	t.Cleanup(srv.Close)
+	return q, srv.URL + "/"
+}
+
+// capacity is workers / service, in requests per second.
+func (q *queueServer) capacity() float64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return float64(len(q.free)) / q.service.Seconds()
+}
+
+// setWorkers changes the number of workers from now on.
+func (q *queueServer) setWorkers(n int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.free) < n {
+		q.free = append(q.free, time.Time{})
+	}
+	q.free = q.free[:n]
+}
+
+func (q *queueServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	now := time.Now()
+	q.mu.Lock()
+	i := 0
+	for j := range q.free {
+		if q.free[j].Before(q.free[i]) {
+			i = j
+		}
+	}
+	finish := now
+	if q.free[i].After(now) {
+		finish = q.free[i]
+	}
+	finish = finish.Add(q.service)
+	q.free[i] = finish
+	q.mu.Unlock()
+	t := time.NewTimer(time.Until(finish))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		w.WriteHeader(http.StatusOK)
+	case <-r.Context().Done():
+	}
+}
+
+// quickSteps are load options for short steps, enough workers that the
+// generator is never what limits the rate.
+func quickSteps(d time.Duration) []meshperf.CapacityOption {
+	return []meshperf.CapacityOption{meshperf.Duration(d), meshperf.Warmup(d / 4), meshperf.Concurrency(48),
+		meshperf.Timeout(2 * time.Second)}
+}
+
+func logSteps(t *testing.T) meshperf.CapacityOption {
+	return meshperf.OnStep(func(st meshperf.CapacityStep) {
+		r := st.Result
+		t.Logf("%-8s %7g req/s: actual %7.1f p99 %8v unsent %4d pass %v", st.Phase, st.QPS, r.ActualQPS, r.Latency.P99, r.Unsent, st.Pass)
+	})
+}
+
+// TestCapacityFindsConstructedCapacity: 6 workers at 10 ms serve exactly
+// 600 req/s; the search must find that within 5%, converge, and retry the
+// boundary. The budget, p99 < 40 ms, leaves 30 ms for the queue: a step 2%
+// over the capacity builds more than that within its 1.25 s, and a
+// scheduling hiccup on a busy machine builds less.
+func TestCapacityFindsConstructedCapacity(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a capacity search of about 12 s")
+	}
+	q, url := newQueueServer(t, 6, 10*time.Millisecond)
+	want := q.capacity()
+	budget := assertions.Budget{P99: 40 * time.Millisecond}
+	opts := append(quickSteps(time.Second), meshperf.StartRate(100), meshperf.MaxRate(5000), logSteps(t))
+	res, err := meshperf.CapacityContext(t.Context(), meshperf.URL(url), budget, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(res.Verdict())
+	if math.Abs(res.QPS-want)/want > 0.05 {
+		t.Errorf("capacity %g req/s, want %.1f ± 5%%", res.QPS, want)
+	}
+	if !res.Converged || res.Stop != meshperf.StopConverged || res.Fail > res.Pass*1.0101 {
+		t.Errorf("not converged to 1%%: stop %s, pass %g, fail %g", res.Stop, res.Pass, res.Fail)
+	}
+	if len(res.Tries) != 3 {
+		t.Errorf("tries %v, want the search's own and 2 repeats", res.Tries)
+	}
+	if len(res.Steps) > res.MaxSteps || res.End.Sub(res.Start) > res.MaxTime {
+		t.Errorf("%d steps in %v broke the bounds %d steps, %v", len(res.Steps), res.End.Sub(res.Start), res.MaxSteps, res.MaxTime)
+	}
+	for _, st := range res.Steps {
+		if st.Pass != (st.Err == nil) || st.Result == nil || st.ResultID != st.Result.ID {
+			t.Errorf("step %+v: pass, error and result disagree", st)
+		}
+		if !st.Pass && st.QPS < res.QPS && st.Phase != meshperf.PhaseRepeat {
+			t.Errorf("step at %g req/s failed below the capacity %g: %v", st.QPS, res.QPS, st.Err)
+		}
+	}
+	if !strings.Contains(res.Verdict(), "capacity") {
+		t.Errorf("verdict %q", res.Verdict())
+	}
+}
+
+// TestCapacityStopsAtMaxRate: nothing fails, so the search ramps to the
+// max rate, confirms it, and stops there well within its bounds.
+func TestCapacityStopsAtMaxRate(t *testing.T) {
+	_, url := newQueueServer(t, 64, time.Millisecond) // 64000 req/s
+	opts := append(quickSteps(200*time.Millisecond), meshperf.StartRate(50), meshperf.MaxRate(300), meshperf.BoundaryRepeats(1))
+	start := time.Now()
+	res, err := meshperf.CapacityContext(t.Context(), meshperf.URL(url), assertions.Budget{P99: time.Second}, opts...)
+	elapsed := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stop != meshperf.StopMaxRate || res.QPS != 300 || res.Converged {
+		t.Errorf("stop %s, capacity %g, converged %v; want max-rate at 300, not converged", res.Stop, res.QPS, res.Converged)
+	}
+	var rates []float64
+	for _, st := range res.Steps {
+		rates = append(rates, st.QPS)
+	}
+	if want := []float64{50, 100, 200, 300, 300}; !slices.Equal(rates, want) {
+		t.Errorf("rates %v, want %v: ×2 capped at the max rate, then one retry", rates, want)
+	}
+	if elapsed > res.MaxTime || len(res.Steps) > res.MaxSteps {
+		t.Errorf("%d steps in %v, bounds %d steps and %v", len(res.Steps), elapsed, res.MaxSteps, res.MaxTime)
+	}
+	if v := res.Verdict(); !strings.Contains(v, "at least 300 req/s") {
+		t.Errorf("verdict %q", v)
+	}
+}
+
+// TestCapacityTimeBound: a deadline that leaves room for one step stops
+// the search after it, with the time-bound reason, not an error.
+func TestCapacityTimeBound(t *testing.T) {
+	_, url := newQueueServer(t, 64, time.Millisecond)
+	opts := append(quickSteps(200*time.Millisecond), meshperf.StartRate(50), meshperf.MaxRate(1000))
+	// One step is budgeted at 50ms warm-up + 200ms + 2s timeout + 2s slack.
+	ctx, cancel := context.WithTimeout(t.Context(), 6*time.Second)
+	defer cancel()
+	res, err := meshperf.CapacityContext(ctx, meshperf.URL(url), assertions.Budget{P99: time.Second}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stop != meshperf.StopTimeBound || len(res.Steps) == 0 || res.Converged {
+		t.Errorf("stop %s after %d steps, converged %v; want time-bound", res.Stop, len(res.Steps), res.Converged)
+	}
+	if v := res.Verdict(); !strings.Contains(v, "not converged (time-bound)") {
+		t.Errorf("verdict %q", v)
+	}
+}
+
+// TestCapacityInterrupted: cancelling ctx stops the search with ctx's
+// error and the steps so far.
+func TestCapacityInterrupted(t *testing.T) {
+	_, url := newQueueServer(t, 64, time.Millisecond)
+	ctx, cancel := context.WithCancel(t.Context())
+	opts := append(quickSteps(200*time.Millisecond), meshperf.StartRate(50), meshperf.MaxRate(1000),
+		meshperf.OnStep(func(meshperf.CapacityStep) { cancel() }))
+	res, err := meshperf.CapacityContext(ctx, meshperf.URL(url), assertions.Budget{P99: time.Second}, opts...)
+	if !errors.Is(err, context.Canceled) || res == nil || res.Stop != meshperf.StopInterrupted || len(res.Steps) != 1 {
+		t.Fatalf("err %v, result %+v; want context.Canceled after one step", err, res)
+	}
+}
+
+// TestCapacityNone: a start rate that fails on every try is no capacity,
+// a typed outcome; a failure without samples or with errors never passes.
+func TestCapacityNone(t *testing.T) {
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		budget  assertions.Budget
+		want    string
+	}{
+		{"every request fails", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) },
+			assertions.Budget{P99: time.Second}, "err 100%"},
+		{"too slow for the budget", func(w http.ResponseWriter, r *http.Request) { time.Sleep(15 * time.Millisecond) },
+			assertions.Budget{P99: 5 * time.Millisecond}, "p99"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(tt.handler)
+			t.Cleanup(srv.Close)
+			opts := append(quickSteps(200*time.Millisecond), meshperf.StartRate(50), meshperf.BoundaryRepeats(1))
+			res, err := meshperf.CapacityContext(t.Context(), meshperf.URL(srv.URL+"/"), tt.budget, opts...)
+			var none *meshperf.NoCapacityError
+			if !errors.Is(err, meshperf.ErrNoCapacity) || !errors.As(err, &none) {
+				t.Fatalf("err = %v, want a NoCapacityError", err)
+			}
+			if none.Tries != 2 || none.StartRate != 50 || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v: want 2 tries at 50 req/s naming %q", err, tt.want)
+			}
+			if res.Stop != meshperf.StopNoCapacity || res.QPS != 0 || len(res.Steps) != 2 {
+				t.Errorf("stop %s, capacity %g, %d steps", res.Stop, res.QPS, len(res.Steps))
+			}
+			var out strings.Builder
+			meshperf.ReportCapacityTo(reporterFunc(func(v float64, unit string) {
+				out.WriteString(unit + " ")
+			}), res)
+			if strings.Contains(out.String(), "max-qps") {
+				t.Errorf("no capacity reported a max-qps metric: %s", out.String())
+			}
+		})
+	}
+}
+
+// TestCapacityNoSamplesFails: a target nothing answers (a closed port)
+// fails every step, never passing as p99 = 0.
+func TestCapacityNoSamplesFails(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL + "/"
+	srv.Close()
+	// A criterion that checks nothing but what Capacity requires of it.
+	opts := append(quickSteps(100*time.Millisecond), meshperf.StartRate(20), meshperf.BoundaryRepeats(0))
+	res, err := meshperf.CapacityContext(t.Context(), meshperf.URL(url), samplesOnly{}, opts...)
+	if !errors.Is(err, meshperf.ErrNoCapacity) || !errors.Is(err, meshperf.ErrNoSamples) {
+		t.Fatalf("err = %v, want no capacity because no request was answered", err)
+	}
+	if res.Steps[0].Pass {
+		t.Error("a step without samples passed")
+	}
+}
+
+// samplesOnly fails only a step without answered requests.
+type samplesOnly struct{}
+
+func (samplesOnly) Evaluate(r *meshperf.Result) error {
+	if r.Latency.Count == 0 {
+		return errors.New("no samples")
+	}
+	return nil
+}
+
+type reporterFunc func(float64, string)
+
+func (f reporterFunc) ReportMetric(v float64, unit string) { f(v, unit) }
+
+// TestCapacityNotReproducible: the server loses a worker (−17% capacity)
+// as soon as the boundary's retries begin, so they cannot reproduce it:
+// the result must say so, and must not offer a rate as having passed in
+// every try.
+func TestCapacityNotReproducible(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a capacity search of about 12 s")
+	}
+	q, url := newQueueServer(t, 6, 10*time.Millisecond)
+	opts := append(quickSteps(600*time.Millisecond), meshperf.StartRate(400), meshperf.MaxRate(5000), logSteps(t),
+		meshperf.OnStep(func(st meshperf.CapacityStep) {
+			if st.Phase == meshperf.PhaseRepeat && st.QPS != 400 { // not a retry of the start rate
+				q.setWorkers(5)
+			}
+		}))
+	res, err := meshperf.CapacityContext(t.Context(), meshperf.URL(url), assertions.Budget{P99: 40 * time.Millisecond}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(res.Verdict())
+	if !res.Converged || res.Reproducible || !res.Censored || res.Spread <= res.Tolerance {
+		t.Errorf("converged %v, reproducible %v, censored %v, spread %g, tries %v: want a converged search whose retry found no pass",
+			res.Converged, res.Reproducible, res.Censored, res.Spread, res.Tries)
+	}
+	if res.QPS != slices.Min(res.Tries) || res.QPS >= res.Pass {
+		t.Errorf("capacity %g, pass %g, tries %v: want the lowest try", res.QPS, res.Pass, res.Tries)
+	}
+	if v := res.Verdict(); !strings.Contains(v, "NOT reproducible") || !strings.Contains(v, "no rate passed in every try") {
+		t.Errorf("verdict %q does not say the capacity is not reproducible", v)
+	}
+}
+
+// TestCapacityOptionsRejected: every bad option or budget is an
+// InvalidError naming it, before any load.
+func TestCapacityOptionsRejected(t *testing.T) {
+	const url = "http://127.0.0.1:9/" // never loaded
+	ok := assertions.Budget{P99: 5 * time.Millisecond}
+	tests := []struct {
+		name   string
+		crit   meshperf.Criterion
+		opts   []meshperf.CapacityOption
+		field  string
+		detail string
+	}{
+		{"zero start", ok, []meshperf.CapacityOption{meshperf.StartRate(0)}, "start-rate", "(0, 1e+07]"},
+		{"NaN start", ok, []meshperf.CapacityOption{meshperf.StartRate(math.NaN())}, "start-rate", "(0, 1e+07]"},
+		{"negative max", ok, []meshperf.CapacityOption{meshperf.MaxRate(-1)}, "max-rate", "(0, 1e+07]"},
+		{"start above max", ok, []meshperf.CapacityOption{meshperf.StartRate(500), meshperf.MaxRate(400)}, "start-rate", "must not exceed the max rate 400"},
+		{"zero tolerance", ok, []meshperf.CapacityOption{meshperf.Tolerance(0)}, "tolerance", "[0.001, 0.5]"},
+		{"tolerance in percent", ok, []meshperf.CapacityOption{meshperf.Tolerance(1)}, "tolerance", "0.01 for 1%"},
+		{"negative repeats", ok, []meshperf.CapacityOption{meshperf.BoundaryRepeats(-1)}, "repeats", "0 to 10"},
+		{"too many repeats", ok, []meshperf.CapacityOption{meshperf.BoundaryRepeats(11)}, "repeats", "0 to 10"},
+		{"a rate", ok, []meshperf.CapacityOption{meshperf.QPS(1000)}, "qps", "use StartRate and MaxRate"},
+		{"closed loop", ok, []meshperf.CapacityOption{meshperf.QPS(0)}, "qps", "use StartRate and MaxRate"},
+		{"a request count", ok, []meshperf.CapacityOption{meshperf.Requests(100)}, "requests", "not a request count"},
+		{"bad load option", ok, []meshperf.CapacityOption{meshperf.Concurrency(0)}, "concurrency", "1 to 10000"},
+		{"no budget", nil, nil, "budget", "pass a criterion"},
+		{"negative p99", assertions.Budget{P99: -time.Millisecond}, nil, "budget", "Budget.P99 = -1ms"},
+		{"error rate in percent", assertions.Budget{MaxErrorRate: 5}, nil, "budget", "Budget.MaxErrorRate = 5"},
+		{"passes without samples", passAll{}, nil, "budget", "no answered request"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := meshperf.CapacityContext(t.Context(), meshperf.URL(url), tt.crit, tt.opts...)
+			var ie *meshperf.InvalidError
+			if !errors.As(err, &ie) || ie.Field != tt.field || !strings.Contains(err.Error(), tt.detail) {
+				t.Fatalf("err = %v; want an InvalidError for %s saying %q", err, tt.field, tt.detail)
+			}
+			if res != nil {
+				t.Errorf("a rejected search returned %+v", res)
+			}
+		})
+	}
+	if _, err := meshperf.CapacityContext(t.Context(), nil, ok); err == nil || !strings.Contains(err.Error(), "target") {
+		t.Errorf("nil target: %v", err)
+	}
+}
+
+type passAll struct{}
+
+func (passAll) Evaluate(*meshperf.Result) error { return nil }
+
+// TestCapacityJSON: a search's document holds every step's Result and the
+// capacity, which decodes back and links to its steps.
+func TestCapacityJSON(t *testing.T) {
+	_, url := newQueueServer(t, 64, time.Millisecond)
+	opts := append(quickSteps(100*time.Millisecond), meshperf.StartRate(50), meshperf.MaxRate(100), meshperf.BoundaryRepeats(1),
+		meshperf.Label("mode", "baseline"))
+	res, err := meshperf.CapacityContext(t.Context(), meshperf.URL(url), assertions.Budget{P99: time.Second}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(res.Document())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var top map[string]any
+	if err := json.Unmarshal(b, &top); err != nil {
+		t.Fatal(err)
+	}
+	c := top["capacity"].([]any)[0].(map[string]any)
+	for _, k := range []string{"smp_version", "max_qps", "converged", "reproducible", "spread", "tries_qps", "stop", "verdict", "steps", "tolerance"} {
+		if _, ok := c[k]; !ok {
+			t.Errorf("capacity JSON lacks %q: %s", k, b)
+		}
+	}
+	var doc meshperf.Document
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Capacity) != 1 || len(doc.Steps) != len(res.Steps) {
+		t.Fatalf("decoded %d searches and %d steps, want 1 and %d", len(doc.Capacity), len(doc.Steps), len(res.Steps))
+	}
+	got := doc.Capacity[0]
+	if missing := got.Link(doc.Steps); missing != 0 {
+		t.Errorf("%d steps did not link to their results", missing)
+	}
+	if got.QPS != res.QPS || got.Stop != res.Stop || got.Labels["mode"] != "baseline" || got.Verdict() != res.Verdict() ||
+		got.Steps[1].Result.RequestedQPS != 100 || got.MaxTime != res.MaxTime {
+		t.Errorf("round trip: got %+v, want %+v", got, res)
+	}
+}
+
+// TestCapacityReportsMaxQPS: max-qps (and the spread) is what a benchmark
+// reports, and WriteUnits declares both.
+func TestCapacityReportsMaxQPS(t *testing.T) {
+	res := &meshperf.CapacityResult{QPS: 980, Tries: []float64{980, 990}, Spread: 10.0 / 980}
+	got := map[string]float64{}
+	meshperf.ReportCapacityTo(reporterFunc(func(v float64, unit string) { got[unit] = v }), res)
+	if got["max-qps"] != 980 || math.Abs(got["max-qps-spread-%"]-100*10.0/980) > 1e-9 || got["ns/op"] != 0 || len(got) != 3 {
+		t.Errorf("reported %v", got)
+	}
+	var units strings.Builder
+	if err := meshperf.WriteUnits(&units); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Unit max-qps better=higher\n", "Unit max-qps-spread-% better=lower\n"} {
+		if !strings.Contains(units.String(), want) {
+			t.Errorf("WriteUnits lacks %q", want)
+		}
+	}
+}
+
+// BenchmarkCapacitySearch measures how many steps and how much time a
+// search takes to converge on a server of known capacity (6 workers at
+// 10 ms: 600 req/s), for meshperf's search and for Nighthawk's plain ×2
+// then bisection at the same 1% tolerance. search-steps and search-s count
+// up to convergence; steps and total-s include meshperf's boundary
+// repeats. Run it with
+//
+//	go test -run '^$' -bench CapacitySearch -benchtime 1x -count 5 ./meshperf
+func BenchmarkCapacitySearch(b *testing.B) {
+	for _, strategy := range []struct {
+		name string
+		opts []meshperf.CapacityOption
+	}{
+		{"meshperf", nil},
+		{"nighthawk", []meshperf.CapacityOption{meshperf.NighthawkSearch()}},
+	} {
+		b.Run("strategy="+strategy.name, func(b *testing.B) {
+			for b.Loop() {
+				q, url := newQueueServer(b, 6, 10*time.Millisecond)
+				want := q.capacity()
+				opts := append(quickSteps(time.Second), meshperf.StartRate(100), meshperf.MaxRate(5000))
+				res, err := meshperf.CapacityContext(b.Context(), meshperf.URL(url), assertions.Budget{P99: 40 * time.Millisecond},
+					append(opts, strategy.opts...)...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				searchSteps, converged := 0, res.Start
+				for _, st := range res.Steps {
+					if st.Phase != meshperf.PhaseRepeat {
+						searchSteps++
+						converged = st.Result.End
+					}
+				}
+				b.ReportMetric(0, "ns/op")
+				b.ReportMetric(float64(searchSteps), "search-steps")
+				b.ReportMetric(converged.Sub(res.Start).Seconds(), "search-s")
+				b.ReportMetric(float64(len(res.Steps)), "steps")
+				b.ReportMetric(res.End.Sub(res.Start).Seconds(), "total-s")
+				b.ReportMetric(100*(res.QPS-want)/want, "capacity-err-%")
+				if res.Repeats > 0 {
+					b.ReportMetric(map[bool]float64{true: 1}[res.Reproducible], "reproducible")
+				}
+			}
+		})
+	}
+}
