@@ -11,7 +11,7 @@ BENCH           ?= .
 BENCHTIME       ?= 1s# load benchmarks take longer than this per run, so they run once
 COUNT           ?= 1
 
-.PHONY: test bench demo demo-echo lint cover fmt tools
+.PHONY: test bench demo demo-echo examples ci-gate lint cover fmt tools
 
 ## test: every test, with the race detector, one package at a time so that
 ## timing tests never share the two cores with another package's tests
@@ -22,15 +22,44 @@ test:
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -count $(COUNT) -timeout 30m $(PKGS)
 
-## demo: baseline against both with the built-in sidecar on the local fixture,
-## concurrency 2..64 at 1000 QPS, printed as a table (as root: namespaces and
-## cgroups; otherwise processes on 127.0.0.1, which the header says)
+## demo: examples/sidecar-overhead with 2 s steps: baseline against both for
+## the built-in, HAProxy and nginx sidecars (those installed), concurrency
+## 2..64 at 1000 QPS, mTLS, 1 CPU / 512Mi; a step per line, then a table and
+## out/report.html (as root: namespaces and cgroups; otherwise the loopback
+## variant, which it says)
 demo:
-	$(GO) build -o $(BIN)/meshperf ./cmd/meshperf
 	@mkdir -p out
-	$(BIN)/meshperf sweep -sidecar builtin -mode baseline,both -c 2,4,8,16,32,64 -qps 1000 \
-	  -t 2s -warmup 500ms -json out/demo.json
-	@echo "every step, with histograms and sidecar resources: out/demo.json"
+	@rm -f out/demo.json out/demo.json.lock
+	@MESHPERF_OUT=$(CURDIR)/out/demo.json bash -o pipefail -c '$(GO) test ./examples/sidecar-overhead \
+	  -run "^$$" -bench . -v -timeout 15m -args -step 2s -warmup 500ms -report "$(CURDIR)/out/report.html" \
+	  | tee out/demo-bench.txt | grep --line-buffered -v -E "^(Benchmark|Unit |goos:|goarch:|pkg:|cpu:|PASS|ok )"'
+	@echo "every step as JSON (histograms, sidecar resources): out/demo.json"
+	@echo "benchstat input: out/demo-bench.txt (make tools; bin/benchstat -col /mode out/demo-bench.txt)"
+
+## examples: every example in its short mode, tests (with the race
+## detector) and benchmarks, so that none of them rots
+examples:
+	$(GO) test -race -count=1 -p 1 -short -timeout 10m ./examples/...
+	$(GO) test -count=1 -p 1 -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./examples/...
+
+## ci-gate: the regression gate of examples/ci-gate. It records a baseline
+## once (delete out/ci-gate/baseline.json to record it again), measures again,
+## and fails when meshperf compare finds a significant crossing of GATE.
+## Inject a regression with CI_GATE_APP_DELAY=2ms.
+GATE       ?= p50>+25%,p99>+50%,err>+0.5%,sidecar_cpu>+25%
+GATE_COUNT ?= 5
+ci-gate:
+	$(GO) build -o $(BIN)/meshperf ./cmd/meshperf
+	@mkdir -p out/ci-gate
+	@if [ ! -f out/ci-gate/baseline.json ]; then \
+	  echo "recording the baseline: out/ci-gate/baseline.json"; \
+	  CI_GATE_APP_DELAY= MESHPERF_OUT=$(CURDIR)/out/ci-gate/baseline.json $(GO) test ./examples/ci-gate \
+	    -run '^$$' -bench . -count $(GATE_COUNT) > out/ci-gate/baseline.txt || { cat out/ci-gate/baseline.txt; exit 1; }; \
+	fi
+	@rm -f out/ci-gate/new.json
+	@MESHPERF_OUT=$(CURDIR)/out/ci-gate/new.json $(GO) test ./examples/ci-gate \
+	  -run '^$$' -bench . -count $(GATE_COUNT) > out/ci-gate/new.txt || { cat out/ci-gate/new.txt; exit 1; }
+	$(BIN)/meshperf compare -fail-on '$(GATE)' out/ci-gate/baseline.json out/ci-gate/new.json
 
 ## demo-echo: the generator alone against the built-in echo server
 demo-echo:
@@ -49,6 +78,22 @@ cover:
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
+
+.PHONY: kube-build kube-up kube-down
+
+## kube-build: build (or reuse) Kubernetes v1.34.4 for the local cluster, in
+## $MESHPERF_KUBE_CACHE (default /var/cache/meshperf/kube/v1.34.4)
+kube-build:
+	hack/kube/build.sh
+
+## kube-up: a local single-node Kubernetes cluster (root; idempotent); prints
+## the kubeconfig path (/run/meshperf-kube/kubeconfig). See hack/kube/README.md.
+kube-up:
+	hack/kube/up.sh
+
+## kube-down: remove the local cluster and every trace of it (keeps the build)
+kube-down:
+	hack/kube/down.sh
 
 tools: $(STATICCHECK) $(BENCHSTAT)
 
