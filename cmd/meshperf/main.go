@@ -18,7 +18,7 @@ commands:
   sidecar  run the built-in sidecar proxy (meshperf sidecar -h)
   sweep    run modes x concurrency on the local fixture (meshperf sweep -h)
   capacity find the highest rate that keeps a budget (meshperf capacity -h)
-  reap     remove what interrupted local- and docker-fixture runs left behind
+  reap     remove what interrupted local-, docker- and (-kube) kube-fixture runs left behind
   compare  compare two sets of results and gate on regressions (meshperf compare -h)
   report   write a self-contained HTML report of results files (meshperf report -h)
 `

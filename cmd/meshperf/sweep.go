@@ -122,7 +122,8 @@ func writeJSONAtomic(path string, v any) error {
 }
 
 func runReap(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("reap", stderr, "")
+	fs := newFlagSet("reap", stderr, "[-kube]")
+	withKube := fs.Bool("kube", false, "also delete the namespaces (and, on the local cluster, the images) of orphaned kube-fixture runs in the cluster KUBECONFIG names")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -131,6 +132,9 @@ func runReap(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	removed, err := local.Reap(ctx)
 	removed, err = reapDocker(ctx, removed, err, stderr)
+	if *withKube {
+		removed, err = reapKube(ctx, removed, err, stderr)
+	}
 	for _, r := range removed {
 		fmt.Fprintln(stdout, "removed", r)
 	}
