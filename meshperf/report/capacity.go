@@ -30,17 +30,11 @@ type capacityRow struct {
 }
 
 type capacityChart struct {
-	Title                    string
-	Unit                     string
-	W, H                     int
-	Left, Top, Right, Bottom float64
-	TickEnd, XMid, YMid      float64
-	XTicks, YTicks           []tick
-	YLabel                   string
-	Dots                     []capacityDot
-	CapX                     float64 // the capacity line; 0: none
-	HasCap                   bool
-	CapLabel                 string
+	frame
+	Dots     []capacityDot
+	CapX     float64 // the capacity line; 0: none
+	HasCap   bool
+	CapLabel string
 }
 
 type capacityDot struct {
@@ -102,9 +96,7 @@ func newCapacityChart(c *meshperf.CapacityResult) capacityChart {
 	div, unit := latencyUnit(maxY)
 	yTicks, yMax := niceTicks(maxY / div)
 	xTicks, xMax := niceTicks(maxX)
-	ch := capacityChart{Title: "p99 against requested rate", Unit: unit, YLabel: "p99 (" + unit + ")", W: chartW * 2, H: chartH,
-		Left: marginLeft, Top: marginTop, Right: chartW*2 - marginRight, Bottom: chartH - marginBot}
-	ch.TickEnd, ch.XMid, ch.YMid = ch.Bottom+4, (ch.Left+ch.Right)/2, (ch.Top+ch.Bottom)/2
+	ch := capacityChart{frame: newFrame("p99 against requested rate", unit, "p99 ("+unit+")", "requested rate (req/s)", chartW*2, chartH)}
 	px := func(x float64) float64 { return round2(ch.Left + x/xMax*(ch.Right-ch.Left)) }
 	py := func(y float64) float64 { return round2(ch.Bottom - y/yMax*(ch.Bottom-ch.Top)) }
 	for _, t := range xTicks {
@@ -141,17 +133,7 @@ const capacityHTML = `{{define "capacity"}}<section class="capacity" data-max-qp
 {{with .Chart}}<figure class="chart capacity-chart" data-title="{{.Title}}" data-unit="{{.Unit}}">
 <figcaption>{{.Title}}</figcaption>
 <svg width="{{.W}}" height="{{.H}}" viewBox="0 0 {{.W}} {{.H}}" role="img" aria-label="{{.Title}}">
-{{- $c := .}}
-{{- range .YTicks}}
-<line class="grid" x1="{{$c.Left}}" x2="{{$c.Right}}" y1="{{.Pos}}" y2="{{.Pos}}"/><text x="{{$c.Left}}" y="{{.Pos}}" dx="-4" dy="4" text-anchor="end">{{.Label}}</text>
-{{- end}}
-{{- range .XTicks}}
-<line class="axis" x1="{{.Pos}}" x2="{{.Pos}}" y1="{{$c.Bottom}}" y2="{{$c.TickEnd}}"/><text x="{{.Pos}}" y="{{$c.Bottom}}" dy="14" text-anchor="middle">{{.Label}}</text>
-{{- end}}
-<line class="axis" x1="{{.Left}}" x2="{{.Right}}" y1="{{.Bottom}}" y2="{{.Bottom}}"/>
-<line class="axis" x1="{{.Left}}" x2="{{.Left}}" y1="{{.Top}}" y2="{{.Bottom}}"/>
-<text x="{{.XMid}}" y="{{.H}}" dy="-8" text-anchor="middle">requested rate (req/s)</text>
-<text transform="translate(14 {{.YMid}}) rotate(-90)" text-anchor="middle">{{.YLabel}}</text>
+{{- template "frame" .}}
 {{- if .HasCap}}
 <line class="cap" x1="{{.CapX}}" x2="{{.CapX}}" y1="{{.Top}}" y2="{{.Bottom}}"><title>{{.CapLabel}}</title></line>
 {{- end}}

@@ -18,11 +18,13 @@ const (
 	marginBot   = 42
 )
 
-// chart is one small SVG line chart, ready for the template.
-type chart struct {
+// frame is what every chart shares: its size, plot area, axes, ticks and
+// axis labels, drawn by the "frame" template.
+type frame struct {
 	Title  string
 	Unit   string // unit of the y values, also in data-unit
 	YLabel string
+	XLabel string
 	W, H   int
 	Left   float64 // plot area, in user units
 	Top    float64
@@ -30,10 +32,22 @@ type chart struct {
 	Bottom float64
 	// Derived positions, so the template needs no arithmetic.
 	TickEnd, XMid, YMid float64
-	XLabel              string
 	XTicks              []tick
 	YTicks              []tick
-	Lines               []line
+}
+
+// newFrame is a w×h frame with the standard margins.
+func newFrame(title, unit, yLabel, xLabel string, w, h int) frame {
+	f := frame{Title: title, Unit: unit, YLabel: yLabel, XLabel: xLabel, W: w, H: h,
+		Left: marginLeft, Top: marginTop, Right: float64(w) - marginRight, Bottom: float64(h) - marginBot}
+	f.TickEnd, f.XMid, f.YMid = f.Bottom+4, (f.Left+f.Right)/2, (f.Top+f.Bottom)/2
+	return f
+}
+
+// chart is one small SVG line chart, ready for the template.
+type chart struct {
+	frame
+	Lines []line
 }
 
 type tick struct {
@@ -106,16 +120,13 @@ func newChart(title, quantity string, ss []*series, class map[string]string, f v
 	slices.Sort(xs)
 	div, unit := scale(maxY)
 	yTicks, yMax := niceTicks(maxY / div)
-	c := chart{Title: title, Unit: unit, YLabel: quantity + " (" + unit + ")", W: chartW, H: chartH,
-		Left: marginLeft, Top: marginTop, Right: chartW - marginRight, Bottom: chartH - marginBot}
-
 	// x: log2 when every concurrency is at least 1, else linear.
 	logX := xs[0] >= 1
-	c.TickEnd, c.XMid, c.YMid = c.Bottom+4, (c.Left+c.Right)/2, (c.Top+c.Bottom)/2
-	c.XLabel = "concurrency"
+	xLabel := "concurrency"
 	if logX {
-		c.XLabel = "concurrency (log2 scale)"
+		xLabel = "concurrency (log2 scale)"
 	}
+	c := chart{frame: newFrame(title, unit, quantity+" ("+unit+")", xLabel, chartW, chartH)}
 	tx := func(x int) float64 {
 		if logX {
 			return math.Log2(float64(x))

@@ -297,9 +297,7 @@ tr.pass,tr.fail{background:none}tr.fail td{color:#d62728}.cap{stroke:#1f77b4;str
 {{end}}
 </body>
 </html>
-{{define "chart"}}<figure class="chart" data-title="{{.Title}}" data-unit="{{.Unit}}">
-<figcaption>{{.Title}}</figcaption>
-<svg width="{{.W}}" height="{{.H}}" viewBox="0 0 {{.W}} {{.H}}" role="img" aria-label="{{.Title}}">
+{{define "frame"}}
 {{- $c := .}}
 {{- range .YTicks}}
 <line class="grid" x1="{{$c.Left}}" x2="{{$c.Right}}" y1="{{.Pos}}" y2="{{.Pos}}"/><text x="{{$c.Left}}" y="{{.Pos}}" dx="-4" dy="4" text-anchor="end">{{.Label}}</text>
@@ -311,6 +309,11 @@ tr.pass,tr.fail{background:none}tr.fail td{color:#d62728}.cap{stroke:#1f77b4;str
 <line class="axis" x1="{{.Left}}" x2="{{.Left}}" y1="{{.Top}}" y2="{{.Bottom}}"/>
 <text x="{{.XMid}}" y="{{.H}}" dy="-8" text-anchor="middle">{{.XLabel}}</text>
 <text transform="translate(14 {{.YMid}}) rotate(-90)" text-anchor="middle">{{.YLabel}}</text>
+{{- end}}
+{{define "chart"}}<figure class="chart" data-title="{{.Title}}" data-unit="{{.Unit}}">
+<figcaption>{{.Title}}</figcaption>
+<svg width="{{.W}}" height="{{.H}}" viewBox="0 0 {{.W}} {{.H}}" role="img" aria-label="{{.Title}}">
+{{- template "frame" .}}
 {{- range .Lines}}
 <g class="series" data-series="{{.Name}}">
 <polyline class="line {{.Class}}" points="{{.Points}}"/>
