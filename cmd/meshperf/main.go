@@ -14,6 +14,7 @@ const usage = `usage: meshperf <command> [flags]
 
 commands:
   load     send open-loop load to a URL and report latency (meshperf load -h)
+  probe    send one GET and print the answer's status and headers as JSON
   echo     serve the built-in echo app (meshperf echo -h)
   sidecar  run the built-in sidecar proxy (meshperf sidecar -h)
   sweep    run modes x concurrency on the local fixture (meshperf sweep -h)
@@ -56,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "load":
 		err = runLoad(ctx, args[1:], stdout, stderr)
+	case "probe":
+		err = runProbe(ctx, args[1:], stdout, stderr)
 	case "echo":
 		err = runEcho(ctx, args[1:], stdout, stderr)
 	case "sidecar":
@@ -74,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = usagef("unknown command %q: use load, echo, sidecar, sweep, capacity, reap, compare or report", args[0])
+		err = usagef("unknown command %q: use load, probe, echo, sidecar, sweep, capacity, reap, compare or report", args[0])
 	}
 	return exitCode(args[0], err, stderr)
 }

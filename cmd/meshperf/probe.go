@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// probeReport is what `meshperf probe` prints: the answer's status and
+// headers, so that a fixture can check a path's marks from inside a pod.
+type probeReport struct {
+	URL     string            `json:"url"`
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers"`
+}
+
+// runProbe sends one GET to an http:// URL and prints its status and
+// headers as JSON. A transport failure exits 1; the status is reported, not
+// judged.
+func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("probe", stderr, "[-timeout 5s] URL")
+	timeout := fs.Duration("timeout", 5*time.Second, "bound on the whole request")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("probe takes one URL, got %d arguments %q", fs.NArg(), fs.Args())
+	}
+	if *timeout <= 0 || *timeout > time.Minute {
+		return usagef("-timeout %v: use a duration above 0 and at most 1m", *timeout)
+	}
+	raw := fs.Arg(0)
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return usagef("URL %q: use http://host:port/path", raw)
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
+	if err != nil {
+		return usagef("URL %q: %v", raw, err)
+	}
+	tr := &http.Transport{DisableKeepAlives: true, Proxy: nil}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		return fmt.Errorf("probe %s: %w", raw, err)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	rep := probeReport{URL: raw, Status: resp.StatusCode, Headers: make(map[string]string, len(resp.Header))}
+	for k, v := range resp.Header {
+		if len(v) > 0 {
+			rep.Headers[k] = v[0]
+		}
+	}
+	return json.NewEncoder(stdout).Encode(rep)
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestProbePrintsStatusAndHeaders(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Meshperf-Path", "client-sidecar,server-sidecar,app")
+		w.WriteHeader(http.StatusTeapot)
+	}))
+	defer srv.Close()
+	code, stdout, stderr := runCLI(t, "probe", srv.URL+"/x")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep probeReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("%v in %q", err, stdout)
+	}
+	if rep.Status != http.StatusTeapot || rep.Headers["X-Meshperf-Path"] != "client-sidecar,server-sidecar,app" || rep.URL != srv.URL+"/x" {
+		t.Errorf("report %+v", rep)
+	}
+}
+
+func TestProbeFailures(t *testing.T) {
+	// A server that accepts and never answers: the timeout bounds the probe.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	start := time.Now()
+	code, _, stderr := runCLI(t, "probe", "-timeout", "300ms", "http://"+ln.Addr().String()+"/")
+	if code != exitFail || !strings.Contains(stderr, ln.Addr().String()) || time.Since(start) > 10*time.Second {
+		t.Errorf("silent server: exit %d after %v, stderr %q", code, time.Since(start), stderr)
+	}
+
+	// A refused connection exits 1 naming the URL.
+	closed := "http://" + ln.Addr().String()
+	ln.Close()
+	if code, _, stderr := runCLI(t, "probe", closed); code != exitFail || !strings.Contains(stderr, closed) {
+		t.Errorf("refused: exit %d, stderr %q", code, stderr)
+	}
+
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"probe"}, "one URL"},
+		{[]string{"probe", "a", "b"}, "one URL"},
+		{[]string{"probe", "https://127.0.0.1/"}, `"https://127.0.0.1/"`},
+		{[]string{"probe", "127.0.0.1:80"}, `"127.0.0.1:80"`},
+		{[]string{"probe", "-timeout", "0s", "http://127.0.0.1/"}, "-timeout 0s"},
+		{[]string{"probe", "-timeout", "2m", "http://127.0.0.1/"}, "-timeout 2m0s"},
+		{[]string{"probe", "-bogus", "http://127.0.0.1/"}, "-bogus"},
+	} {
+		if code, _, stderr := runCLI(t, tt.args...); code != exitUsage || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%q: exit %d, stderr %q; want 2 naming %s", tt.args, code, stderr, tt.want)
+		}
+	}
+}
