@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/meshperf/meshperf/assertions"
+	"github.com/meshperf/meshperf/internal/testenv"
 	"github.com/meshperf/meshperf/meshperf"
 )
 
@@ -101,9 +102,7 @@ func logSteps(t *testing.T) meshperf.CapacityOption {
 // over the capacity builds more than that within its 1.25 s, and a
 // scheduling hiccup on a busy machine builds less.
 func TestCapacityFindsConstructedCapacity(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs a capacity search of about 12 s")
-	}
+	testenv.Long(t, "runs a capacity search of about 12 s")
 	q, url := newQueueServer(t, 6, 10*time.Millisecond)
 	want := q.capacity()
 	budget := assertions.Budget{P99: 40 * time.Millisecond}
@@ -277,9 +276,7 @@ func (f reporterFunc) ReportMetric(v float64, unit string) { f(v, unit) }
 // the result must say so, and must not offer a rate as having passed in
 // every try.
 func TestCapacityNotReproducible(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs a capacity search of about 12 s")
-	}
+	testenv.Long(t, "runs a capacity search of about 12 s")
 	q, url := newQueueServer(t, 6, 10*time.Millisecond)
 	opts := append(quickSteps(600*time.Millisecond), meshperf.StartRate(400), meshperf.MaxRate(5000), logSteps(t),
 		meshperf.OnStep(func(st meshperf.CapacityStep) {

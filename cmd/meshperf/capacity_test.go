@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/meshperf/meshperf/internal/testenv"
 	"github.com/meshperf/meshperf/meshperf"
 )
 
@@ -95,9 +96,7 @@ func readCapacityDoc(t *testing.T, path string) meshperf.Document {
 // verdicts, the JSON document and the HTML report must all carry both
 // searches.
 func TestCapacityLocalFixture(t *testing.T) {
-	if testing.Short() {
-		t.Skip("brings up the local fixture")
-	}
+	testenv.Long(t, "brings up the local fixture")
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "meshperf")
 	if b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {

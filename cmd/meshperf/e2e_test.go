@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/meshperf/meshperf/assertions"
+	"github.com/meshperf/meshperf/internal/testenv"
 	"github.com/meshperf/meshperf/meshperf"
 )
 
@@ -19,9 +20,7 @@ import (
 // fail on it naming the metric, compare must match every step against
 // itself, and report must draw every step.
 func TestSweepBudgetCompareReport(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs a sweep")
-	}
+	testenv.Long(t, "runs a sweep")
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "meshperf")
 	if b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
