@@ -16,11 +16,13 @@ import (
 // extras beside them. Latencies are in milliseconds as in SMP; the
 // histograms, encoded in the HdrHistogram V2 compressed format (base64),
 // hold nanoseconds and are authoritative: decoding a Result recomputes every
-// summary from them. A summary of no samples has count 0 and null in every
-// other member, never 0 ms.
+// summary from them. A summary of no samples (latencies_ms of a run without
+// an answered request, send_lag_ms in closed loop) is null, never 0 ms: an
+// SMP reader then finds latencies_ms unset.
 
-// latenciesMS is a latency.Summary in milliseconds. Its values are null when
-// Count is 0.
+// latenciesMS is a latency.Summary of at least one sample, in milliseconds.
+// The values are pointers so that a member missing from a file is told from
+// 0 ms.
 type latenciesMS struct {
 	Count   int64    `json:"count"`
 	Min     *float64 `json:"min"`
@@ -38,20 +40,23 @@ func toMS(d time.Duration) float64 { return float64(d) / float64(time.Millisecon
 // maxMS is the largest latency, in milliseconds, a time.Duration holds.
 const maxMS = float64(math.MaxInt64 / int64(time.Millisecond))
 
-func newLatenciesMS(s latency.Summary) latenciesMS {
+// newLatenciesMS returns s in milliseconds, or nil when s has no samples.
+func newLatenciesMS(s latency.Summary) *latenciesMS {
 	if s.Count == 0 {
-		return latenciesMS{}
+		return nil
 	}
 	ms := func(d time.Duration) *float64 { v := toMS(d); return &v }
-	return latenciesMS{Count: s.Count, Min: ms(s.Min), Average: ms(s.Mean), P50: ms(s.P50), P75: ms(s.P75),
+	return &latenciesMS{Count: s.Count, Min: ms(s.Min), Average: ms(s.Mean), P50: ms(s.P50), P75: ms(s.P75),
 		P90: ms(s.P90), P99: ms(s.P99), P999: ms(s.P999), Max: ms(s.Max)}
 }
 
-// summary reads l back. A count of 0 is no samples, whatever the values say
-// (files written before the values became null hold zeros there); a
-// positive count needs every value.
-func (l latenciesMS) summary(name string) (latency.Summary, error) {
+// summary reads l back. Null, or a count of 0, is no samples, whatever the
+// values say (files written before empty summaries became null hold zeros
+// there); a positive count needs every value.
+func (l *latenciesMS) summary(name string) (latency.Summary, error) {
 	switch {
+	case l == nil:
+		return latency.Summary{}, nil
 	case l.Count < 0:
 		return latency.Summary{}, fmt.Errorf("meshperf: result %s.count %d is negative", name, l.Count)
 	case l.Count == 0:
@@ -97,7 +102,7 @@ type resultJSON struct {
 	Labels     map[string]string `json:"labels,omitempty"`
 	StartTime  time.Time         `json:"start_time"`
 	EndTime    time.Time         `json:"end_time"`
-	Latencies  latenciesMS       `json:"latencies_ms"`
+	Latencies  *latenciesMS      `json:"latencies_ms"`
 	ActualQPS  *float64          `json:"actual_QPS"`
 	// LegacyActualQPS is the name files written before the SMP name was
 	// followed hold; it is read, never written.
@@ -115,8 +120,8 @@ type resultJSON struct {
 	Late             int64            `json:"late"`
 	Unsent           int64            `json:"unsent"`
 	WarmupRequests   int64            `json:"warmup_requests"`
-	ServiceLatencies latenciesMS      `json:"service_latencies_ms"`
-	SendLag          latenciesMS      `json:"send_lag_ms"`
+	ServiceLatencies *latenciesMS     `json:"service_latencies_ms"`
+	SendLag          *latenciesMS     `json:"send_lag_ms"`
 	Histograms       histogramsJSON   `json:"histograms"`
 
 	Resources   map[string]resourcesJSON `json:"resources,omitempty"`
@@ -209,7 +214,7 @@ func (r *Result) UnmarshalJSON(b []byte) error {
 	}
 	for _, s := range []struct {
 		name string
-		l    latenciesMS
+		l    *latenciesMS
 		dst  *latency.Summary
 	}{{"latencies_ms", j.Latencies, &r.Latency}, {"service_latencies_ms", j.ServiceLatencies, &r.Service}, {"send_lag_ms", j.SendLag, &r.SendLag}} {
 		var err error
