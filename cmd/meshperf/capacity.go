@@ -12,6 +12,7 @@ import (
 
 	"github.com/meshperf/meshperf/assertions"
 	"github.com/meshperf/meshperf/fixtures"
+	"github.com/meshperf/meshperf/internal/quantity"
 	"github.com/meshperf/meshperf/meshperf"
 )
 
@@ -255,11 +256,7 @@ func firstLine(err error) string {
 
 // parsePercent reads "1%" (or "0.5%") as a share.
 func parsePercent(s string) (float64, error) {
-	num, ok := strings.CutSuffix(strings.TrimSpace(s), "%")
-	if !ok {
-		return 0, errors.New("write a percentage such as 1%")
-	}
-	v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	v, err := quantity.Percent(s)
 	if err != nil {
 		return 0, errors.New("write a percentage such as 1%")
 	}
