@@ -223,16 +223,22 @@ func FuzzDecode(f *testing.F) {
 	for _, v := range samples(100, 3) {
 		h.Record(v)
 	}
+	h.Record(2 * time.Hour)
 	text, _ := h.Encode()
-	f.Add(text)
+	f.Add(text, h.Overflow())
+	f.Add(text, int64(-1))
+	f.Add(text, h.Count()+1)
 	empty, _ := New(0)
 	text, _ = empty.Encode()
-	f.Add(text)
-	f.Add("HISTFAAAACl4nJNpmSzMwMDAzAABMBoEmFgfAlT4ExhT")
-	f.Fuzz(func(t *testing.T, text string) {
-		h, err := Decode(text, 0)
+	f.Add(text, int64(0))
+	f.Add("HISTFAAAACl4nJNpmSzMwMDAzAABMBoEmFgfAlT4ExhT", int64(1))
+	f.Fuzz(func(t *testing.T, text string, overflow int64) {
+		h, err := Decode(text, overflow)
 		if err != nil {
 			return
+		}
+		if h.Overflow() != overflow || overflow < 0 || overflow > h.Count() {
+			t.Fatalf("decoded overflow %d of %d values, given %d", h.Overflow(), h.Count(), overflow)
 		}
 		// Anything decoded must be usable and re-encode to an equal histogram.
 		_, _ = h.Summarize()
@@ -240,12 +246,18 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-encode: %v", err)
 		}
-		back, err := Decode(again, 0)
+		back, err := Decode(again, h.Overflow())
 		if err != nil {
 			t.Fatalf("decode of re-encoded histogram: %v", err)
 		}
 		if !back.Equal(h) {
 			t.Fatal("re-encoded histogram differs")
+		}
+		// It merges into one of ours without losing a count.
+		m, _ := New(0)
+		m.Merge(h)
+		if m.Count() != h.Count() || m.Overflow() < h.Overflow() {
+			t.Fatalf("merge: count %d overflow %d, from %d and %d", m.Count(), m.Overflow(), h.Count(), h.Overflow())
 		}
 	})
 }
