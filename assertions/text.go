@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meshperf/meshperf/internal/quantity"
 	"github.com/meshperf/meshperf/meshperf"
 )
 
@@ -288,50 +289,16 @@ func overheadClause(name string, cpu bool, field func(*Thresholds) *Limit) claus
 }
 
 // parseDuration reads a Go duration that is not negative.
-func parseDuration(s string) (time.Duration, error) {
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, err
-	}
-	if d < 0 {
-		return 0, fmt.Errorf("negative duration %s", s)
-	}
-	return d, nil
-}
+func parseDuration(s string) (time.Duration, error) { return quantity.Duration(s) }
 
 // parsePercent reads "12.5%" as 12.5: finite and not negative.
-func parsePercent(s string) (float64, error) {
-	num, ok := strings.CutSuffix(s, "%")
-	if !ok {
-		return 0, fmt.Errorf("%q: no %% sign", s)
-	}
-	return parseFloat(num)
-}
+func parsePercent(s string) (float64, error) { return quantity.Percent(s) }
 
 // parseFloat reads a finite number that is not negative.
-func parseFloat(s string) (float64, error) {
-	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || !(v >= 0) || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("%q: not a finite number ≥ 0", s)
-	}
-	return v, nil
-}
+func parseFloat(s string) (float64, error) { return quantity.Number(s) }
 
-// parseBytes is meshperf.ParseBytes, refusing what does not convert to a
-// byte count (NaN, or values that overflow to negative).
-func parseBytes(s string) (meshperf.Bytes, error) {
-	if l := strings.ToLower(s); strings.Contains(l, "nan") || strings.Contains(l, "inf") {
-		return 0, fmt.Errorf("%q: not a finite number", s)
-	}
-	b, err := meshperf.ParseBytes(s)
-	if err != nil {
-		return 0, err
-	}
-	if b < 0 {
-		return 0, fmt.Errorf("%q: too large", s)
-	}
-	return b, nil
-}
+// parseBytes reads a memory quantity as meshperf.ParseBytes does.
+func parseBytes(s string) (meshperf.Bytes, error) { return meshperf.ParseBytes(s) }
 
 // exactText prints v, or a float within a few ulps of it, as the shortest
 // decimal that ok accepts, so that scaled values (percent, millicores)

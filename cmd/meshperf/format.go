@@ -22,3 +22,13 @@ func statusLine(r *meshperf.Result) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// overflowNote is "  overflow N" for a table row whose response latencies
+// overflowed the histogram (its upper percentiles are then lower bounds), and
+// "" otherwise.
+func overflowNote(r *meshperf.Result) string {
+	if r.Overflow == 0 {
+		return ""
+	}
+	return fmt.Sprintf("  overflow %d", r.Overflow)
+}
