@@ -32,6 +32,7 @@ const (
 func TestGatePassesUnchangedAndFailsARegression(t *testing.T) {
 	testenv.Long(t, "records 12 benchmark runs")
 	bin := buildMeshperf(t)
+	t.Setenv("MESHPERF_BIN", bin) // the fixture runs the same build
 	dir := t.TempDir()
 	base, rerun, slow := filepath.Join(dir, "baseline.json"), filepath.Join(dir, "rerun.json"), filepath.Join(dir, "slow.json")
 	record(t, base, 0)
