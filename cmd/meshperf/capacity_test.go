@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -98,11 +97,7 @@ func readCapacityDoc(t *testing.T, path string) meshperf.Document {
 func TestCapacityLocalFixture(t *testing.T) {
 	testenv.Long(t, "brings up the local fixture")
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "meshperf")
-	if b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
-	t.Setenv("MESHPERF_BIN", bin)
+	selfAsMeshperf(t)
 	results := filepath.Join(dir, "capacity.json")
 	code, stdout, stderr := runCLI(t, "capacity", "-fixture", "local", "-loopback", "-mode", "baseline,both",
 		"-budget", "p99<100ms,err<1%", "-start", "100", "-max", "400", "-t", "300ms", "-warmup", "100ms", "-repeats", "1",

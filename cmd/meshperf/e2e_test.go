@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,11 +21,7 @@ import (
 func TestSweepBudgetCompareReport(t *testing.T) {
 	testenv.Long(t, "runs a sweep")
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "meshperf")
-	if b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
-	t.Setenv("MESHPERF_BIN", bin)
+	selfAsMeshperf(t)
 	results := filepath.Join(dir, "sweep.json")
 	code, stdout, stderr := runCLI(t, "sweep", "-loopback", "-mode", "baseline,both", "-c", "2,4", "-t", "500ms",
 		"-warmup", "100ms", "-json", results)
