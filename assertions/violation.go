@@ -36,8 +36,18 @@ type Violation struct {
 // Error reads, for example,
 // "p99 6.20ms exceeds ceiling 5.00ms (1000 samples; mode=both conc=8 qps=1000)".
 func (v *Violation) Error() string {
-	if v.Metric == MetricSamples {
+	switch v.Metric {
+	case MetricSamples:
 		return fmt.Sprintf("no answered request: 0 samples (%s)", v.Step)
+	case MetricUnsent:
+		if u, ok := v.Got.(unsent); ok {
+			return fmt.Sprintf("unsent: %s, over the ceiling %s: the target did not take the planned load, and the latencies describe only what was sent (%d samples; %s)",
+				u, show(v.Limit), v.Samples, v.Step)
+		}
+	case MetricOverflow:
+		if o, ok := v.Got.(overflow); ok {
+			return fmt.Sprintf("overflow: %s; the latencies near the top are a floor, not a measurement (%d samples; %s)", o, v.Samples, v.Step)
+		}
 	}
 	var b strings.Builder
 	b.WriteString(v.Metric)
@@ -136,6 +146,35 @@ type Percent float64
 // String prints p with up to four significant digits, e.g. "0.1%".
 func (p Percent) String() string {
 	return strconv.FormatFloat(float64(p), 'g', 4, 64) + "%"
+}
+
+// unsent is the Got of an unsent Violation: n of planned slots were never
+// sent; late of those sent left after their intended time.
+type unsent struct{ n, planned, late int64 }
+
+// String reads "241 of 300 planned slots (80.33%) never sent, 58 of the
+// 59 sent left late".
+func (u unsent) String() string {
+	s := fmt.Sprintf("%d of %d planned slots (%s) never sent", u.n, u.planned, Percent(100*float64(u.n)/float64(u.planned)))
+	if u.late > 0 {
+		s += fmt.Sprintf(", %d of the %d sent left late", u.late, u.planned-u.n)
+	}
+	return s
+}
+
+// overflow is the Got of an overflow Violation: n latencies above the
+// histogram's highest trackable value top (0: unknown), counted at it.
+type overflow struct {
+	n   int64
+	top time.Duration
+}
+
+// String reads "3 latencies above the histogram's range (1m0s), counted at its top".
+func (o overflow) String() string {
+	if o.top > 0 {
+		return fmt.Sprintf("%d latencies above the histogram's range (%v), counted at its top", o.n, o.top)
+	}
+	return fmt.Sprintf("%d latencies above the histogram's range, counted at its top", o.n)
 }
 
 // count prints a plain number in a Violation.
