@@ -98,10 +98,15 @@ func logSteps(t *testing.T) meshperf.CapacityOption {
 }
 
 // TestCapacityFindsConstructedCapacity: 6 workers at 10 ms serve exactly
-// 600 req/s; the search must find that within 5%, converge, and retry the
-// boundary. The budget, p99 < 40 ms, leaves 30 ms for the queue: a step 2%
-// over the capacity builds more than that within its 1.25 s, and a
-// scheduling hiccup on a busy machine builds less.
+// 600 req/s; the search must find that within −5% and +2.5%, converge
+// to 1%, and retry the boundary. The budget, p99 < 40 ms, leaves 30 ms for
+// the queue. At a rate r above the capacity the queue delays the request
+// sent at t by t × (r/600 − 1), and the window's p99 is sent at about
+// 1.24 s of the step's 1.25 s (warm-up and window): a step passes up to
+// 2.4% over the capacity, so the search cannot report more than that. It
+// can report less: a scheduling hiccup on a busy machine fails a step
+// below the capacity. TestCapacityConvergesWithinTolerance shows the
+// search itself within 1% when each step's verdict is exact.
 func TestCapacityFindsConstructedCapacity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a capacity search of about 12 s")
@@ -115,8 +120,8 @@ func TestCapacityFindsConstructedCapacity(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Log(res.Verdict())
-	if math.Abs(res.QPS-want)/want > 0.05 {
-		t.Errorf("capacity %g req/s, want %.1f ± 5%%", res.QPS, want)
+	if res.QPS > want*1.025 || res.QPS < want*0.95 {
+		t.Errorf("capacity %g req/s, want %.1f −5%% to +2.5%%", res.QPS, want)
 	}
 	if !res.Converged || res.Stop != meshperf.StopConverged || res.Fail > res.Pass*1.0101 {
 		t.Errorf("not converged to 1%%: stop %s, pass %g, fail %g", res.Stop, res.Pass, res.Fail)
