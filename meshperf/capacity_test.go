@@ -409,6 +409,10 @@ type rateTarget struct {
 	mu       sync.Mutex
 	capacity float64
 	n        int
+	// Above unsentFrom req/s (when set), each step leaves unsent of its
+	// 1000 + unsent planned slots unsent, but answers as fast.
+	unsentFrom float64
+	unsent     int64
 }
 
 func (t *rateTarget) setCapacity(c float64) {
@@ -425,10 +429,51 @@ func (t *rateTarget) Load(_ context.Context, p meshperf.Plan) (*meshperf.Result,
 	if p.QPS > t.capacity {
 		p99 = 50 * time.Millisecond
 	}
+	var unsent int64
+	if t.unsentFrom > 0 && p.QPS > t.unsentFrom {
+		unsent = t.unsent
+	}
 	now := time.Now()
 	return &meshperf.Result{ID: strconv.Itoa(t.n), Start: now.Add(-p.Duration), End: now, RequestedQPS: p.QPS, ActualQPS: p.QPS,
-		Concurrency: p.Concurrency, Requests: 1000, StatusCodes: map[int]int64{200: 1000},
+		Concurrency: p.Concurrency, Requests: 1000, StatusCodes: map[int]int64{200: 1000}, Unsent: unsent,
 		Latency: latency.Summary{Count: 1000, P50: p99 / 2, P90: p99, P99: p99, P999: p99, Max: p99}}, nil
+}
+
+// TestCapacityBudgetUnsent: a step that leaves 0.3% of its slots unsent is
+// within the search's own 1% tolerance, but over the budget's unsent
+// ceiling (0.1% by default): the budget fails it, naming unsent, and the
+// capacity is found below the rate where slots go unsent. A budget with
+// unsent<1% lets those steps pass.
+func TestCapacityBudgetUnsent(t *testing.T) {
+	tests := []struct {
+		name      string
+		budget    string
+		low, high float64 // the capacity found
+	}{
+		{name: "default ceiling", budget: "p99<10ms", low: 400 / 1.01, high: 400},
+		{name: "unsent<1%", budget: "p99<10ms,unsent<1%", low: 1000 / 1.01, high: 1000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			th, err := assertions.ParseBudget(tt.budget)
+			if err != nil {
+				t.Fatal(err)
+			}
+			target := &rateTarget{capacity: 1000, unsentFrom: 400, unsent: 3}
+			res, err := meshperf.CapacityContext(t.Context(), target, th.Budget, meshperf.StartRate(100), meshperf.Duration(time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.QPS < tt.low || res.QPS > tt.high {
+				t.Errorf("capacity %g, want %g to %g: %s", res.QPS, tt.low, tt.high, res.Verdict())
+			}
+			for _, st := range res.Steps {
+				if !st.Pass && st.QPS > 400 && st.QPS <= 1000 && !strings.Contains(st.Err.Error(), "unsent: 3 of 1003 planned slots") {
+					t.Errorf("step at %g failed without naming the unsent slots: %v", st.QPS, st.Err)
+				}
+			}
+		})
+	}
 }
 
 // TestCapacityConvergesWithinTolerance: when a step's verdict is exact
