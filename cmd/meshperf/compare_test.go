@@ -126,6 +126,8 @@ func TestCompare(t *testing.T) {
 			stderr: []string{"both envoy c=8 qps=1000: step missing from new", "-allow-missing"}},
 		{name: "allow-missing ignores it", args: []string{"-fail-on", "p99>+10%", "-allow-missing", oldSweep, onlyBaseline},
 			stdout: []string{"only in old: both envoy c=8 qps=1000"}},
+		{name: "nothing matches", args: []string{"-fail-on", "p99>+10%", "-allow-missing", single1, onlyBaseline}, code: 1,
+			stderr: []string{"no step of the new side matches one of the old side"}},
 		{name: "a step only in new passes", args: []string{"-fail-on", "p99>+10%", oldSweep, plusNew},
 			stdout: []string{"only in new: both envoy c=16 qps=1000"}},
 		{name: "new run saturated", args: []string{"-fail-on", "qps<-50%", single1, saturated}, code: 1,

@@ -35,6 +35,9 @@ type Problem struct {
 }
 
 func (p Problem) String() string {
+	if p.Step == (Key{}) {
+		return p.Reason
+	}
 	if p.Metric == "" {
 		return fmt.Sprintf("%s: %s", p.Step, p.Reason)
 	}
@@ -93,7 +96,7 @@ func (e *FailError) Error() string {
 //
 // With thresholds, Check fails closed. A step of the old side that the
 // new side lacks fails, unless o.AllowMissing; a step only on the new side
-// is not gated. In every matched step, a run on either side whose unsent
+// is not gated; no matched step at all fails, even with o.AllowMissing. In every matched step, a run on either side whose unsent
 // share is over o.MaxUnsent fails, whatever the thresholds: its latencies
 // describe only what was sent. A run without the value a threshold reads
 // fails it: a latency from a run with no answered request, or with
@@ -112,6 +115,9 @@ func (r *Report) Check(ts []Threshold, o Options) error {
 			e.Problems = append(e.Problems, Problem{Step: k,
 				Reason: "step missing from new (-allow-missing ignores steps that the new side lacks)"})
 		}
+	}
+	if len(r.Steps) == 0 {
+		e.Problems = append(e.Problems, Problem{Reason: "no step of the new side matches one of the old side: nothing to compare"})
 	}
 	maxUnsent := o.MaxUnsent
 	if maxUnsent == 0 {
