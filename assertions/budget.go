@@ -349,7 +349,7 @@ func (e *evaluation) delivery(maxUnsent float64) {
 			if maxUnsent == NoUnsent {
 				limit = 0
 			}
-			e.add(&Violation{Metric: MetricUnsent, Limit: limit, Got: unsent{n: r.Unsent, planned: planned, late: r.Late}})
+			e.add(&Violation{Metric: MetricUnsent, Limit: limit, Got: Unsent{Slots: r.Unsent, Planned: planned, Late: r.Late}})
 		}
 	}
 	if r.Overflow > 0 {
@@ -357,7 +357,7 @@ func (e *evaluation) delivery(maxUnsent float64) {
 		if r.ResponseHist != nil {
 			top = r.ResponseHist.Highest()
 		}
-		e.add(&Violation{Metric: MetricOverflow, Limit: count(0), Got: overflow{n: r.Overflow, top: top}})
+		e.add(&Violation{Metric: MetricOverflow, Limit: count(0), Got: Overflow{Count: r.Overflow, Highest: top}})
 	}
 }
 

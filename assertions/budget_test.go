@@ -239,3 +239,22 @@ func TestViolationsError(t *testing.T) {
 	err := Budget{P50: 100 * time.Microsecond, P99: 300 * time.Microsecond}.Evaluate(result())
 	golden(t, "violations.golden", err.Error()+"\n")
 }
+
+// TestBudgetUnsentAndOverflowCarryCounts: the violations carry the counts
+// in typed values, so that code can read them, not only the message.
+func TestBudgetUnsentAndOverflowCarryCounts(t *testing.T) {
+	err := Budget{P99: time.Minute}.Evaluate(result(func(r *meshperf.Result) {
+		r.Requests, r.Unsent, r.Late, r.StatusCodes, r.Latency.Count = 59, 241, 58, map[int]int64{200: 59}, 59
+		r.Overflow = 2
+	}))
+	var vs Violations
+	if !errors.As(err, &vs) || len(vs) != 2 {
+		t.Fatalf("Evaluate = %v, want an unsent and an overflow violation", err)
+	}
+	if got, ok := vs[0].Got.(Unsent); !ok || got != (Unsent{Slots: 241, Planned: 300, Late: 58}) || vs[0].Limit != Percent(100*DefaultMaxUnsent) {
+		t.Errorf("unsent violation got %#v, limit %v", vs[0].Got, vs[0].Limit)
+	}
+	if got, ok := vs[1].Got.(Overflow); !ok || got.Count != 2 {
+		t.Errorf("overflow violation got %#v", vs[1].Got)
+	}
+}

@@ -40,12 +40,12 @@ func (v *Violation) Error() string {
 	case MetricSamples:
 		return fmt.Sprintf("no answered request: 0 samples (%s)", v.Step)
 	case MetricUnsent:
-		if u, ok := v.Got.(unsent); ok {
+		if u, ok := v.Got.(Unsent); ok {
 			return fmt.Sprintf("unsent: %s, over the ceiling %s: the target did not take the planned load, and the latencies describe only what was sent (%d samples; %s)",
 				u, show(v.Limit), v.Samples, v.Step)
 		}
 	case MetricOverflow:
-		if o, ok := v.Got.(overflow); ok {
+		if o, ok := v.Got.(Overflow); ok {
 			return fmt.Sprintf("overflow: %s; the latencies near the top are a floor, not a measurement (%d samples; %s)", o, v.Samples, v.Step)
 		}
 	}
@@ -148,33 +148,36 @@ func (p Percent) String() string {
 	return strconv.FormatFloat(float64(p), 'g', 4, 64) + "%"
 }
 
-// unsent is the Got of an unsent Violation: n of planned slots were never
-// sent; late of those sent left after their intended time.
-type unsent struct{ n, planned, late int64 }
+// Unsent is the Got of an "unsent" Violation: Slots of the Planned slots
+// of an open-loop window were never sent (Result.Unsent of Result.Requests
+// + Result.Unsent); Late of those sent left after their intended time
+// (Result.Late).
+type Unsent struct{ Slots, Planned, Late int64 }
 
 // String reads "241 of 300 planned slots (80.33%) never sent, 58 of the
 // 59 sent left late".
-func (u unsent) String() string {
-	s := fmt.Sprintf("%d of %d planned slots (%s) never sent", u.n, u.planned, Percent(100*float64(u.n)/float64(u.planned)))
-	if u.late > 0 {
-		s += fmt.Sprintf(", %d of the %d sent left late", u.late, u.planned-u.n)
+func (u Unsent) String() string {
+	s := fmt.Sprintf("%d of %d planned slots (%s) never sent", u.Slots, u.Planned, Percent(100*float64(u.Slots)/float64(u.Planned)))
+	if u.Late > 0 {
+		s += fmt.Sprintf(", %d of the %d sent left late", u.Late, u.Planned-u.Slots)
 	}
 	return s
 }
 
-// overflow is the Got of an overflow Violation: n latencies above the
-// histogram's highest trackable value top (0: unknown), counted at it.
-type overflow struct {
-	n   int64
-	top time.Duration
+// Overflow is the Got of an "overflow" Violation: Count latencies above
+// the response histogram's highest trackable value Highest (0: not known,
+// the Result carries no histogram), recorded at it (Result.Overflow).
+type Overflow struct {
+	Count   int64
+	Highest time.Duration
 }
 
 // String reads "3 latencies above the histogram's range (1m0s), counted at its top".
-func (o overflow) String() string {
-	if o.top > 0 {
-		return fmt.Sprintf("%d latencies above the histogram's range (%v), counted at its top", o.n, o.top)
+func (o Overflow) String() string {
+	if o.Highest > 0 {
+		return fmt.Sprintf("%d latencies above the histogram's range (%v), counted at its top", o.Count, o.Highest)
 	}
-	return fmt.Sprintf("%d latencies above the histogram's range, counted at its top", o.n)
+	return fmt.Sprintf("%d latencies above the histogram's range, counted at its top", o.Count)
 }
 
 // count prints a plain number in a Violation.
