@@ -25,8 +25,9 @@ const NoErrors = math.SmallestNonzeroFloat64
 // 0: 0.1% of the planned slots of an open-loop window. An unsent slot is a
 // request the generator could not send before the window closed because
 // every worker was waiting on the target; it is never measured, and it
-// would have been among the slowest. At 0.1%, the p99 that was measured is
-// at worst the p99.1 of all planned requests.
+// would have been among the slowest. At 0.1%, the p99 of all planned
+// requests is at most the p99.1 of those sent, even if every unsent one
+// would have been the slowest.
 const DefaultMaxUnsent = 0.001
 
 // NoUnsent, as a MaxUnsent, allows no unsent slot at all. AnyUnsent sets
