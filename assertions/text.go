@@ -35,6 +35,8 @@ func (e *ParseError) Error() string {
 //
 //	p50 p90 p99 p999 max          <  Go duration: 5ms, 300us, 1.5s
 //	err                           <  percentage of requests: 0.1%; 0% allows none
+//	unsent                        <  percentage of the planned slots never sent: 1%;
+//	                                 0% allows none, 100% sets no ceiling
 //	qps_ratio                     >  actual/requested QPS: 0.99 or 99%
 //	sidecar_cpu client_sidecar_cpu server_sidecar_cpu total_sidecar_cpu app_cpu
 //	                              <  CPU as meshperf.ParseCPU: 500m, 1
@@ -44,8 +46,10 @@ func (e *ParseError) Error() string {
 //	                              <  meshed − baseline: 2ms, or relative: 20%
 //	overhead_cpu                  <  meshed − baseline CPU: 200m, or relative: 50%
 //
-// "err" sets both Budget.MaxErrorRate and Overhead.MaxErrorRate. An empty
-// string is the zero Thresholds.
+// "err" sets both Budget.MaxErrorRate and Overhead.MaxErrorRate; "unsent"
+// sets Budget.MaxUnsent. Without an err or unsent clause, the Budget's
+// defaults apply (DefaultMaxErrorRate, DefaultMaxUnsent). An empty string
+// is the zero Thresholds.
 func ParseBudget(s string) (Thresholds, error) {
 	var t Thresholds
 	if strings.TrimSpace(s) == "" {
@@ -141,6 +145,34 @@ var clauses = []clause{
 			case r == 0:
 				return "", false
 			case r == NoErrors:
+				return "0%", true
+			}
+			return exactText(100*r, func(s string) bool {
+				p, err := parsePercent(s + "%")
+				return err == nil && p/100 == r
+			}) + "%", true
+		},
+	},
+	{
+		name: "unsent",
+		parse: func(t *Thresholds, value string) error {
+			p, err := parsePercent(value)
+			if err != nil || p > 100 {
+				return fmt.Errorf("%q is not an unsent share: write a percentage of the planned slots from 0%% to 100%%, e.g. unsent<1%% (0%% allows none, 100%% sets no ceiling)", value)
+			}
+			share := p / 100
+			if share == 0 {
+				share = NoUnsent
+			}
+			t.Budget.MaxUnsent = share
+			return nil
+		},
+		format: func(t Thresholds) (string, bool) {
+			r := t.Budget.MaxUnsent
+			switch r {
+			case 0:
+				return "", false
+			case NoUnsent:
 				return "0%", true
 			}
 			return exactText(100*r, func(s string) bool {

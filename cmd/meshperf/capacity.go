@@ -199,6 +199,8 @@ func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			failed = append(failed, fmt.Sprintf("%s: %v", s.name, err))
 		case err != nil:
 			return fmt.Errorf("%s: %w", s.name, capacityUsage(err))
+		case *minQPS > 0 && res.QPS == 0:
+			failed = append(failed, fmt.Sprintf("%s: no rate passed in every try (%s), so none reaches -min-qps %s", s.name, res.Stop, fmtQPS(*minQPS)))
 		case *minQPS > 0 && res.QPS < *minQPS:
 			failed = append(failed, fmt.Sprintf("%s: capacity %s req/s is below -min-qps %s", s.name, fmtQPS(res.QPS), fmtQPS(*minQPS)))
 		}
