@@ -46,7 +46,7 @@ func TestReport(t *testing.T) {
 		dontWant []string
 	}{
 		{name: "locally skips are listed, not failed", input: stream, wantCode: 0,
-			want: []string{"SKIP p TestBare: x_test.go:12: no busybox here", "SKIP p TestEnvoy", "SKIP p TestLifecycle", "PASS"},
+			want:     []string{"SKIP p TestBare: x_test.go:12: no busybox here", "SKIP p TestEnvoy", "SKIP p TestLifecycle", "PASS"},
 			dontWant: []string{"TestChild"}},
 		{name: "strict fails on skips off the allow-list", input: stream, strict: true, allow: []string{"envoy"}, wantCode: 1,
 			want:     []string{"skip (allowed: component=envoy) p TestEnvoy", "SKIP p TestBare", "SKIP p TestLifecycle", "2 tests skipped", "FAIL"},
