@@ -24,8 +24,12 @@ const (
 // Millicores returns c in thousandths of a core.
 func (c CPU) Millicores() float64 { return float64(c) * 1000 }
 
-// String prints c in millicores as Kubernetes does, e.g. "250m".
-func (c CPU) String() string { return strconv.FormatFloat(c.Millicores(), 'f', -1, 64) + "m" }
+// String prints c in millicores as Kubernetes does, e.g. "250m", to at
+// most three decimals, so that 350 * Millicore does not print its
+// floating-point error.
+func (c CPU) String() string {
+	return strconv.FormatFloat(math.Round(c.Millicores()*1000)/1000, 'f', -1, 64) + "m"
+}
 
 // Bytes is an amount of memory.
 type Bytes int64
