@@ -89,20 +89,30 @@ func Compare(l Limits, cpu float64, mem int64) error {
 }
 
 // Read reads the limits of the cgroup of the process whose /proc
-// directory is proc ("/proc/self", "/proc/1234").
+// directory is proc ("/proc/self", "/proc/1234"), through that process's
+// own mounts: the view from inside its container.
 func Read(proc string) (Limits, error) {
-	own, err := os.ReadFile(filepath.Join(proc, "cgroup"))
+	return ReadFrom(filepath.Join(proc, "cgroup"), filepath.Join(proc, "mountinfo"))
+}
+
+// ReadFrom reads the limits of the cgroups that cgroupFile (a
+// /proc/<pid>/cgroup) names, under the mounts of mountinfoFile (a
+// /proc/<pid>/mountinfo). With /proc/self/mountinfo it reads another
+// process's cgroup through this process's mounts: the host's view of a
+// container, in which Limits' directories are the host's.
+func ReadFrom(cgroupFile, mountinfoFile string) (Limits, error) {
+	own, err := os.ReadFile(cgroupFile)
 	if err != nil {
 		return Limits{}, err
 	}
-	f, err := os.Open(filepath.Join(proc, "mountinfo"))
+	f, err := os.Open(mountinfoFile)
 	if err != nil {
 		return Limits{}, err
 	}
 	defer f.Close()
 	mounts, err := parseMountinfo(f)
 	if err != nil {
-		return Limits{}, fmt.Errorf("%s/mountinfo: %w", proc, err)
+		return Limits{}, fmt.Errorf("%s: %w", mountinfoFile, err)
 	}
 	return readAt(parseProcCgroup(string(own)), mounts, os.ReadFile)
 }
