@@ -65,3 +65,19 @@ func TestBudgetSidecarFiguresMustBeReliable(t *testing.T) {
 		})
 	}
 }
+
+// An overhead on CPU fails when either side's figures are unreliable.
+func TestOverheadCPUMustBeReliable(t *testing.T) {
+	meshed := result(func(r *meshperf.Result) {
+		x := r.Resources[ServerSidecar]
+		x.Unreliable = "1 reading"
+		r.Resources[ServerSidecar] = x
+	})
+	err := Overhead{CPU: meshperf.Core}.Evaluate(baseline(), meshed)
+	if got := metrics(err); !slices.Equal(got, []string{"overhead_cpu"}) || !strings.Contains(err.Error(), "unreliable: meshed server-sidecar: 1 reading") {
+		t.Errorf("violations %q: %v", got, err)
+	}
+	if err := (Overhead{CPU: meshperf.Core}).Evaluate(baseline(), result()); err != nil {
+		t.Errorf("reliable figures: %v", err)
+	}
+}
