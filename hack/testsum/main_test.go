@@ -56,7 +56,7 @@ func TestReport(t *testing.T) {
 			want:     []string{"skip (passed in an earlier run) p TestLifecycle", "SKIP p TestBare", "1 tests skipped"},
 			dontWant: []string{"SKIP p TestLifecycle"}},
 		{name: "a failure prints its output and fails", input: failing, wantCode: 1,
-			want: []string{"=== FAIL q TestBroken", "p99 is 0", "FAIL q", "FAIL"}},
+			want: []string{"=== FAIL q TestBroken", "p99 is 0", "FAIL"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newSummary()
