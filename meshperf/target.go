@@ -44,6 +44,9 @@ func ParseURL(rawURL string) (*url.URL, error) {
 	if u.Scheme != "http" {
 		return nil, invalid("url", strconv.Quote(rawURL), "use an http:// URL (https is not supported; put a TLS sidecar in front)")
 	}
+	if u.User != nil {
+		return nil, invalid("url", strconv.Quote(u.Redacted()), "user info in the URL is not sent: remove it and set an Authorization header (-H)")
+	}
 	if u.Hostname() == "" {
 		return nil, invalid("url", strconv.Quote(rawURL), "the URL needs a host, as in http://127.0.0.1:8080/")
 	}
