@@ -2,6 +2,7 @@ package latency
 
 import (
 	"fmt"
+	"math"
 	"testing"
 	"time"
 )
@@ -29,4 +30,21 @@ func TestFormat(t *testing.T) {
 func ExampleFormat() {
 	fmt.Println(Format(212*time.Microsecond), Format(1240*time.Microsecond), Format(3*time.Second))
 	// Output: 212µs 1.24ms 3.00s
+}
+
+// Format is total: the extremes of a Duration print without recursing.
+func TestFormatExtremes(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{math.MinInt64, "-9223372037s"},
+		{math.MaxInt64, "9223372037s"},
+		{-time.Millisecond, "-1.00ms"},
+		{-1, "-1ns"},
+	} {
+		if got := Format(tt.d); got != tt.want {
+			t.Errorf("Format(%d) = %q, want %q", int64(tt.d), got, tt.want)
+		}
+	}
 }
