@@ -39,9 +39,32 @@ func newLatenciesMS(s latency.Summary) latenciesMS {
 		P90: toMS(s.P90), P99: toMS(s.P99), P999: toMS(s.P999), Max: toMS(s.Max)}
 }
 
-func (l latenciesMS) summary() latency.Summary {
-	return latency.Summary{Count: l.Count, Min: fromMS(l.Min), Mean: fromMS(l.Average), P50: fromMS(l.P50),
-		P75: fromMS(l.P75), P90: fromMS(l.P90), P99: fromMS(l.P99), P999: fromMS(l.P999), Max: fromMS(l.Max)}
+// maxLatencyMS is the largest latency a result may hold, in milliseconds:
+// twice latency.MaxHighest, the largest range of a histogram (whose top
+// bucket may reach a little past it).
+var maxLatencyMS = toMS(2 * latency.MaxHighest)
+
+// summary converts l, refusing a latency below zero or beyond
+// maxLatencyMS: such a value was not measured, and would overflow a
+// Duration. name is the JSON member, for the error.
+func (l latenciesMS) summary(name string) (latency.Summary, error) {
+	var s latency.Summary
+	for _, f := range []struct {
+		key string
+		ms  float64
+		dst *time.Duration
+	}{{"min", l.Min, &s.Min}, {"average", l.Average, &s.Mean}, {"p50", l.P50, &s.P50}, {"p75", l.P75, &s.P75},
+		{"p90", l.P90, &s.P90}, {"p99", l.P99, &s.P99}, {"p999", l.P999, &s.P999}, {"max", l.Max, &s.Max}} {
+		if !(f.ms >= 0 && f.ms <= maxLatencyMS) {
+			return latency.Summary{}, fmt.Errorf("meshperf: result %s.%s = %g is out of range: latencies are 0 to %g ms", name, f.key, f.ms, maxLatencyMS)
+		}
+		*f.dst = fromMS(f.ms)
+	}
+	if l.Count < 0 {
+		return latency.Summary{}, fmt.Errorf("meshperf: result %s.count = %d is negative", name, l.Count)
+	}
+	s.Count = l.Count
+	return s, nil
 }
 
 // HistogramEncoding names the encoding of the histograms in a Result's JSON.
@@ -64,6 +87,10 @@ type resultJSON struct {
 	EndTime    time.Time         `json:"end_time"`
 	Latencies  latenciesMS       `json:"latencies_ms"`
 	ActualQPS  float64           `json:"actual_qps"`
+	// Interrupted sits beside the SMP fields: a reader of those alone must
+	// see that the window was cut short.
+	Interrupted bool  `json:"interrupted"`
+	InFlight    int64 `json:"in_flight"`
 
 	URL              string           `json:"url"`
 	Protocol         Protocol         `json:"protocol"`
@@ -103,7 +130,7 @@ type resourcesJSON struct {
 func (r *Result) MarshalJSON() ([]byte, error) {
 	j := resultJSON{
 		SMPVersion: SMPVersion, ID: r.ID, Labels: r.Labels, StartTime: r.Start.UTC(), EndTime: r.End.UTC(),
-		Latencies: newLatenciesMS(r.Latency), ActualQPS: r.ActualQPS,
+		Latencies: newLatenciesMS(r.Latency), ActualQPS: r.ActualQPS, Interrupted: r.Interrupted, InFlight: r.InFlight,
 		URL: r.URL, Protocol: r.Protocol, RequestedQPS: r.RequestedQPS, Concurrency: r.Concurrency,
 		Requests: r.Requests, Errors: r.Failures(), StatusCodes: map[string]int64{},
 		TransportErrors: r.TransportErrors, Late: r.Late, Unsent: r.Unsent, WarmupRequests: r.WarmupRequests,
@@ -163,7 +190,18 @@ func (r *Result) UnmarshalJSON(b []byte) error {
 		RequestedQPS: j.RequestedQPS, ActualQPS: j.ActualQPS, Concurrency: j.Concurrency, Requests: j.Requests,
 		StatusCodes: map[int]int64{}, TransportErrors: j.TransportErrors, Late: j.Late, Unsent: j.Unsent,
 		WarmupRequests: j.WarmupRequests, Overflow: j.Histograms.Overflow,
-		Latency: j.Latencies.summary(), Service: j.ServiceLatencies.summary(), SendLag: j.SendLag.summary(),
+		Interrupted: j.Interrupted, InFlight: j.InFlight,
+	}
+	for _, l := range []struct {
+		name string
+		ms   latenciesMS
+		dst  *latency.Summary
+	}{{"latencies_ms", j.Latencies, &r.Latency}, {"service_latencies_ms", j.ServiceLatencies, &r.Service}, {"send_lag_ms", j.SendLag, &r.SendLag}} {
+		s, err := l.ms.summary(l.name)
+		if err != nil {
+			return err
+		}
+		*l.dst = s
 	}
 	r.Environment = j.Environment
 	if len(j.Resources) > 0 {
