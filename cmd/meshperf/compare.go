@@ -16,6 +16,9 @@ import (
 // changes once each side has at least compare.MinRunsForGate (4) runs; with
 // fewer it compares the medians. (Three runs a side can never reach
 // p ≤ 0.05, so a significance rule there would let every regression pass.)
+// A crossed threshold exits 1; a missing, unreadable or invalid input file
+// exits 2, like bad usage, so that CI tells a regression from a broken
+// baseline.
 func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("compare", stderr, "[flags] old.json new.json | old1.json ... -- new1.json ...")
 	failOn := fs.String("fail-on", "", "exit 1 when a step crosses a clause, e.g. 'p99>+10%,sidecar_cpu>+20%,p50>+200us,err>+0.5%,qps<-5%'")
@@ -71,7 +74,7 @@ func readAll(paths []string) ([]*meshperf.Result, error) {
 	for _, p := range paths {
 		rs, err := compare.ReadFile(p)
 		if err != nil {
-			return nil, err
+			return nil, asInput(err)
 		}
 		out = append(out, rs...)
 	}
