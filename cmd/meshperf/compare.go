@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strings"
 
@@ -75,6 +76,11 @@ func readAll(paths []string) ([]*meshperf.Result, error) {
 		rs, err := compare.ReadFile(p)
 		if err != nil {
 			return nil, asInput(err)
+		}
+		for i, r := range rs {
+			if r.Interrupted {
+				return nil, asInput(fmt.Errorf("%s: result %d (id %s) is the partial result of an interrupted run; compare complete runs", p, i+1, r.ID))
+			}
 		}
 		out = append(out, rs...)
 	}

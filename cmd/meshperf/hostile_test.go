@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/meshperf/meshperf/meshperf"
 )
 
 // hostileFiles writes the input files the hostile cases read, and returns
@@ -47,6 +45,10 @@ func hostileFiles(tb testing.TB) map[string]string {
 		"huge-p99.json": withP99("1e13"),
 		"neg-p99.json":  withP99("-5"),
 		"empty.json":    "",
+		"partial.json":  strings.Replace(string(good), `"interrupted":false`, `"interrupted":true`, 1),
+	}
+	if !strings.Contains(files["partial.json"], `"interrupted":true`) {
+		tb.Fatalf("no interrupted member to set in %s", good)
 	}
 	paths := map[string]string{"missing.json": filepath.Join(dir, "missing.json")}
 	for name, body := range files {
@@ -123,6 +125,7 @@ func TestHostileInput(t *testing.T) {
 		{name: "compare: foreign", args: []string{"compare", f["good.json"], f["foreign.json"]}, code: exitUsage, want: "not a meshperf result"},
 		{name: "compare: p99 1e13 ms", args: []string{"compare", f["good.json"], f["huge-p99.json"]}, code: exitUsage, want: "latencies_ms.p99"},
 		{name: "compare: negative p99", args: []string{"compare", f["neg-p99.json"], f["good.json"]}, code: exitUsage, want: "latencies_ms.p99"},
+		{name: "compare: interrupted input", args: []string{"compare", "-fail-on", "p99>+10%", f["good.json"], f["partial.json"]}, code: exitUsage, want: "interrupted run"},
 		{name: "compare: bad clause", args: []string{"compare", "-fail-on", "p95>+1%", f["good.json"], f["good.json"]}, code: exitUsage, want: "-fail-on"},
 		{name: "compare: one file", args: []string{"compare", f["good.json"]}, code: exitUsage, want: "want old.json new.json"},
 
@@ -161,6 +164,3 @@ func TestHostileInput(t *testing.T) {
 		})
 	}
 }
-
-// keep the import used when the table changes
-var _ = meshperf.SMPVersion
