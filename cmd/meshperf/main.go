@@ -63,7 +63,11 @@ func asInput(err error) error {
 }
 
 func main() {
+	// SIGINT and SIGTERM cancel ctx: the run in progress ends at once and
+	// reports itself interrupted. Once ctx is cancelled the handlers are
+	// removed, so a second signal ends the process the default way.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(ctx, stop)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
