@@ -115,11 +115,7 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	} else if cfg.Duration > 0 {
 		r.winEnd = cfg.Warmup + cfg.Duration
 	}
-	highest := addSat(cfg.Warmup+cfg.Duration, 2*cfg.Timeout)
-	if cfg.QPS > 0 {
-		highest = addSat(r.closeAt, 2*cfg.Timeout)
-	}
-	highest = min(highest, latency.MaxHighest)
+	highest := histHighest(cfg, r.closeAt)
 	n := min(cfg.Workers, maxShards)
 	r.shards = make([]*shard, n)
 	for i := range r.shards {
@@ -152,6 +148,25 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	}
 	<-stopDone
 	return r.outcome(true), ctx.Err()
+}
+
+// histHighest is the largest latency the run's histograms must hold: the
+// run's planned length plus two timeouts, and for a count, whose window
+// does not close, the backlog of every request timing out in turn on each
+// worker. It is at most latency.MaxHighest.
+func histHighest(cfg Config, closeAt time.Duration) time.Duration {
+	highest := addSat(cfg.Warmup+cfg.Duration, 2*cfg.Timeout)
+	if cfg.QPS > 0 {
+		highest = addSat(closeAt, 2*cfg.Timeout)
+	}
+	if cfg.Count > 0 {
+		backlog := float64(cfg.Count) / float64(cfg.Workers) * float64(cfg.Timeout)
+		if backlog >= float64(latency.MaxHighest) {
+			return latency.MaxHighest
+		}
+		highest = addSat(highest, time.Duration(backlog))
+	}
+	return min(highest, latency.MaxHighest)
 }
 
 // addSat adds two non-negative durations, saturating at the largest one.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/meshperf/meshperf/meshperf/internal/transport"
+	"github.com/meshperf/meshperf/meshperf/latency"
 )
 
 // fakeConn answers after a fixed sleep with a fixed status or error.
@@ -371,4 +372,28 @@ func TestInterruptedOutcome(t *testing.T) {
 			t.Errorf("err %v, interrupted %v, in flight %d", err, o.Interrupted, o.InFlight)
 		}
 	})
+}
+
+// A count's window does not close, so its backlog can outgrow the planned
+// length: the histograms must hold every request timing out in turn.
+func TestHistHighestCoversACountsBacklog(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     Config
+		closeAt time.Duration
+		atLeast time.Duration
+	}{
+		{name: "count, one worker", cfg: Config{QPS: 1000, Workers: 1, Count: 10000, Timeout: time.Second}, closeAt: 10 * time.Second, atLeast: 10000 * time.Second},
+		{name: "count, closed loop", cfg: Config{Workers: 4, Count: 400, Timeout: time.Second}, atLeast: 100 * time.Second},
+		{name: "duration", cfg: Config{QPS: 1000, Workers: 1, Duration: time.Minute, Timeout: time.Second}, closeAt: time.Minute, atLeast: time.Minute + 2*time.Second},
+		{name: "huge count", cfg: Config{QPS: 1e7, Workers: 1, Count: 1 << 40, Timeout: time.Hour}, closeAt: time.Hour, atLeast: latency.MaxHighest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := histHighest(tt.cfg, tt.closeAt)
+			if got < tt.atLeast || got > latency.MaxHighest {
+				t.Errorf("histHighest = %v, want %v to %v", got, tt.atLeast, latency.MaxHighest)
+			}
+		})
+	}
 }
