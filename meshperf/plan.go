@@ -299,7 +299,9 @@ func isToken(s string) bool {
 }
 
 // QPS sets the open-loop rate in requests per second. 0 runs closed loop:
-// each worker sends as soon as its previous request completes.
+// each worker sends as soon as its previous request completes. With a
+// Duration, one interval (1/QPS) must fit the window: Validate refuses a
+// rate so low that the window would hold less than one request.
 func QPS(qps float64) Option {
 	return func(c *config) error {
 		if err := checkQPS(qps); err != nil {
@@ -335,7 +337,8 @@ func Duration(d time.Duration) Option {
 }
 
 // Requests sets the exact number of measured requests, instead of a
-// duration.
+// duration. All of them are sent: when the workers fall behind the
+// schedule, the sends are late (and charged their backlog), never dropped.
 func Requests(n int64) Option {
 	return func(c *config) error {
 		if err := checkRequests(n); err != nil {
@@ -368,7 +371,8 @@ func Timeout(d time.Duration) Option {
 	}
 }
 
-// Method sets the HTTP method (default GET, or POST with a payload).
+// Method sets the HTTP method (default GET, or POST with a payload). CONNECT
+// is refused: it opens a tunnel, not a request/response exchange.
 func Method(m string) Option {
 	return func(c *config) error {
 		if err := checkMethod(m); err != nil {
