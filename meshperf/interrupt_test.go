@@ -152,3 +152,23 @@ func TestResultJSONRejectsOutOfRangeLatencies(t *testing.T) {
 		t.Errorf("a day in ms was refused: %v", err)
 	}
 }
+
+// partialTarget returns an interrupted result without an error, as a
+// careless Target might.
+type partialTarget struct{}
+
+func (partialTarget) Load(context.Context, Plan) (*Result, error) {
+	r := &Result{URL: "http://127.0.0.1:9/", Interrupted: true, InFlight: 1}
+	return r, nil
+}
+
+// A partial result never passes as a measurement, whoever returned it.
+func TestRunContextRefusesAPartialResult(t *testing.T) {
+	res, err := RunContext(t.Context(), partialTarget{}, Requests(1))
+	if err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Errorf("err = %v, want the run refused as interrupted", err)
+	}
+	if res == nil || !res.Interrupted {
+		t.Errorf("the partial result was not returned: %+v", res)
+	}
+}

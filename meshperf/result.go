@@ -99,9 +99,14 @@ var ErrNoSamples = latency.ErrNoSamples
 // plan's MaxErrorRate. The Result is returned alongside it.
 var ErrTooManyErrors = errors.New("too many failed requests")
 
-// check returns an error when r must not pass as a measurement: no answered
-// request, or more failures than maxErrorRate allows.
+// check returns an error when r must not pass as a measurement: an
+// interrupted run, no answered request, or more failures than maxErrorRate
+// allows.
 func (r *Result) check(maxErrorRate float64) error {
+	if r.Interrupted {
+		return fmt.Errorf("meshperf: %s: the run was interrupted after %v: a partial result (%d measured requests, %d in flight, %d unsent)",
+			r.URL, r.End.Sub(r.Start).Round(time.Millisecond), r.Requests, r.InFlight, r.Unsent)
+	}
 	if r.Latency.Count == 0 {
 		return fmt.Errorf("meshperf: %s: %w: %d requests, none answered%s", r.URL, ErrNoSamples, r.Requests, r.failureDetail())
 	}
