@@ -172,3 +172,70 @@ func TestCapacityInterrupted(t *testing.T) {
 		})
 	}
 }
+
+// An interrupted sweep says so, exits 1, and writes the interrupted step to
+// -json only with -partial.
+func TestSweepInterrupted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("brings up the local fixture")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "meshperf")
+	if b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	t.Setenv("MESHPERF_BIN", bin)
+	for _, partial := range []bool{false, true} {
+		t.Run(map[bool]string{false: "file kept", true: "partial written"}[partial], func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "sweep.json")
+			const old = `{"old": true}`
+			if err := os.WriteFile(path, []byte(old), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			args := []string{"sweep", "-loopback", "-mode", "baseline", "-c", "2", "-qps", "100", "-t", "5s", "-warmup", "0", "-v", "-json", path}
+			if partial {
+				args = append(args, "-partial")
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			var stdout bytes.Buffer
+			stderr := newNotifyWriter() // its first line is "step 1 of 1", printed as the step starts
+			done := make(chan int, 1)
+			go func() { done <- run(ctx, args, &stdout, stderr) }()
+			select {
+			case <-stderr.ready:
+			case code := <-done:
+				t.Fatalf("sweep ended (exit %d) before its step\n%s%s", code, &stdout, stderr)
+			case <-time.After(60 * time.Second):
+				t.Fatal("no step started within 60 s")
+			}
+			time.Sleep(time.Second) // part of the 5 s step; the assertions do not depend on how much
+			cancel()
+			var code int
+			select {
+			case code = <-done:
+			case <-time.After(30 * time.Second):
+				t.Fatal("the sweep did not end within 30 s of the interruption")
+			}
+			if code != exitFail || !strings.Contains(stdout.String(), "INTERRUPTED") {
+				t.Errorf("exit %d, want %d and INTERRUPTED\nstdout:\n%s\nstderr:\n%s", code, exitFail, &stdout, stderr)
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !partial {
+				if string(b) != old {
+					t.Errorf("-json replaced without -partial: %.300s", b)
+				}
+				return
+			}
+			var doc struct {
+				Steps []*meshperf.Result `json:"steps"`
+			}
+			if err := json.Unmarshal(b, &doc); err != nil || len(doc.Steps) != 1 || !doc.Steps[0].Interrupted {
+				t.Errorf("-partial wrote %.300s (%v)", b, err)
+			}
+		})
+	}
+}
