@@ -376,6 +376,10 @@ func newSearch(target Target, crit Criterion, opts []CapacityOption) (*search, e
 		cfg.load = append(slices.Clone(cfg.load), Duration(DefaultStepDuration))
 		c.plan.Duration = DefaultStepDuration
 	}
+	if 1/cfg.start > c.plan.Duration.Seconds() {
+		return nil, invalid("start-rate", cfg.start, fmt.Sprintf("one request every %s does not fit a %v step: use at least %s per second, or a longer step",
+			fmtSeconds(1/cfg.start), c.plan.Duration, plural(1/c.plan.Duration.Seconds(), "request")))
+	}
 	if err := checkCriterion(crit, cfg.start); err != nil {
 		return nil, err
 	}

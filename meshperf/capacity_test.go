@@ -322,6 +322,8 @@ func TestCapacityOptionsRejected(t *testing.T) {
 	}{
 		{"zero start", ok, []meshperf.CapacityOption{meshperf.StartRate(0)}, "start-rate", "(0, 1e+07]"},
 		{"NaN start", ok, []meshperf.CapacityOption{meshperf.StartRate(math.NaN())}, "start-rate", "(0, 1e+07]"},
+		{"tiny start", ok, []meshperf.CapacityOption{meshperf.StartRate(1e-10)}, "start-rate", "does not fit a 5s step"},
+		{"start below one per step", ok, []meshperf.CapacityOption{meshperf.StartRate(0.5), meshperf.Duration(time.Second)}, "start-rate", "one request every 2s"},
 		{"negative max", ok, []meshperf.CapacityOption{meshperf.MaxRate(-1)}, "max-rate", "(0, 1e+07]"},
 		{"start above max", ok, []meshperf.CapacityOption{meshperf.StartRate(500), meshperf.MaxRate(400)}, "start-rate", "must not exceed the max rate 400"},
 		{"zero tolerance", ok, []meshperf.CapacityOption{meshperf.Tolerance(0)}, "tolerance", "[0.001, 0.5]"},

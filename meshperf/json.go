@@ -3,7 +3,6 @@ package meshperf
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"strconv"
 	"time"
 
@@ -37,9 +36,6 @@ type latenciesMS struct {
 
 func toMS(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// maxMS is the largest latency, in milliseconds, a time.Duration holds.
-const maxMS = float64(math.MaxInt64 / int64(time.Millisecond))
-
 // newLatenciesMS returns s in milliseconds, or nil when s has no samples.
 func newLatenciesMS(s latency.Summary) *latenciesMS {
 	if s.Count == 0 {
@@ -49,6 +45,11 @@ func newLatenciesMS(s latency.Summary) *latenciesMS {
 	return &latenciesMS{Count: s.Count, Min: ms(s.Min), Average: ms(s.Mean), P50: ms(s.P50), P75: ms(s.P75),
 		P90: ms(s.P90), P99: ms(s.P99), P999: ms(s.P999), Max: ms(s.Max)}
 }
+
+// maxLatencyMS is the largest latency a result may hold, in milliseconds:
+// twice latency.MaxHighest, the largest range of a histogram (whose top
+// bucket may reach a little past it). Anything beyond was not measured.
+var maxLatencyMS = toMS(2 * latency.MaxHighest)
 
 // summary reads l back. Null, or a count of 0, is no samples, whatever the
 // values say (files written before empty summaries became null hold zeros
@@ -72,8 +73,8 @@ func (l *latenciesMS) summary(name string) (latency.Summary, error) {
 		switch {
 		case f.ms == nil:
 			return latency.Summary{}, fmt.Errorf("meshperf: result %s.%s is missing or null, but count is %d", name, f.name, l.Count)
-		case !(*f.ms >= 0 && *f.ms <= maxMS):
-			return latency.Summary{}, fmt.Errorf("meshperf: result %s.%s %v ms is outside [0, %v]", name, f.name, *f.ms, maxMS)
+		case !(*f.ms >= 0 && *f.ms <= maxLatencyMS):
+			return latency.Summary{}, fmt.Errorf("meshperf: result %s.%s = %g is out of range: latencies are 0 to %g ms", name, f.name, *f.ms, maxLatencyMS)
 		}
 		*f.d = time.Duration(*f.ms * float64(time.Millisecond))
 	}
@@ -107,6 +108,10 @@ type resultJSON struct {
 	// LegacyActualQPS is the name files written before the SMP name was
 	// followed hold; it is read, never written.
 	LegacyActualQPS *float64 `json:"actual_qps,omitempty"`
+	// Interrupted sits beside the SMP fields: a reader of those alone must
+	// see that the window was cut short.
+	Interrupted bool  `json:"interrupted"`
+	InFlight    int64 `json:"in_flight"`
 
 	URL              string           `json:"url"`
 	Protocol         Protocol         `json:"protocol"`
@@ -153,7 +158,7 @@ type resourcesJSON struct {
 func (r *Result) MarshalJSON() ([]byte, error) {
 	j := resultJSON{
 		SMPVersion: SMPVersion, ID: r.ID, Labels: r.Labels, StartTime: r.Start.UTC(), EndTime: r.End.UTC(),
-		Latencies: newLatenciesMS(r.Latency), ActualQPS: &r.ActualQPS,
+		Latencies: newLatenciesMS(r.Latency), ActualQPS: &r.ActualQPS, Interrupted: r.Interrupted, InFlight: r.InFlight,
 		URL: r.URL, Protocol: r.Protocol, RequestedQPS: r.RequestedQPS, Concurrency: r.Concurrency,
 		Requests: r.Requests, Errors: r.Failures(), ErrorRate: r.ErrorRate(), StatusCodes: map[string]int64{},
 		TransportErrors: r.TransportErrors, Late: r.Late, Unsent: r.Unsent, WarmupRequests: r.WarmupRequests,
@@ -214,6 +219,7 @@ func (r *Result) UnmarshalJSON(b []byte) error {
 		RequestedQPS: j.RequestedQPS, Concurrency: j.Concurrency, Requests: j.Requests,
 		StatusCodes: map[int]int64{}, TransportErrors: j.TransportErrors, Late: j.Late, Unsent: j.Unsent,
 		WarmupRequests: j.WarmupRequests, Overflow: j.Histograms.Overflow,
+		Interrupted: j.Interrupted, InFlight: j.InFlight,
 	}
 	switch {
 	case j.ActualQPS != nil:

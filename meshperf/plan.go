@@ -131,23 +131,49 @@ func (p Plan) Validate() error {
 	if p.Method != "" {
 		checks = append(checks, checkMethod(p.Method))
 	}
+	hosts := 0
 	for k, vs := range p.Header {
 		for _, v := range vs {
 			checks = append(checks, checkHeader(k, v))
+			if strings.EqualFold(k, "Host") {
+				hosts++
+			}
 		}
+	}
+	if hosts > 1 {
+		checks = append(checks, invalid("header", strconv.Quote("Host"), fmt.Sprintf("a request has one Host header; %d were given", hosts)))
 	}
 	for _, err := range checks {
 		if err != nil {
 			return err
 		}
 	}
-	if p.QPS > 0 && p.Requests > 0 && float64(p.Requests)/p.QPS > MaxDuration.Seconds() {
+	if p.QPS > 0 && p.Duration > 0 && 1/p.QPS > p.Duration.Seconds() {
+		return invalid("qps", p.QPS, fmt.Sprintf("one request every %s does not fit the %v window: use at least %s per second, or a longer duration",
+			fmtSeconds(1/p.QPS), p.Duration, plural(1/p.Duration.Seconds(), "request")))
+	}
+	if p.QPS > 0 && p.Requests > 0 && p.Warmup.Seconds()+float64(p.Requests)/p.QPS > MaxDuration.Seconds() {
 		return invalid("requests", p.Requests, fmt.Sprintf("at %g requests per second the run would last longer than %v", p.QPS, MaxDuration))
 	}
 	if p.Protocol == GRPC && (p.PayloadSize > 0 || p.Method != "") {
 		return invalid("protocol", p.Protocol, "gRPC health checks take no method or payload")
 	}
 	return nil
+}
+
+// fmtSeconds prints a span of seconds as a Duration when it fits one.
+func fmtSeconds(sec float64) string {
+	if sec < MaxDuration.Seconds() {
+		return time.Duration(sec * float64(time.Second)).String()
+	}
+	return fmt.Sprintf("%.3gh", sec/3600)
+}
+
+func plural(n float64, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%g %ss", n, unit)
 }
 
 // ParseConcurrencies parses a comma-separated list of concurrency steps,
@@ -213,17 +239,25 @@ func checkTimeout(d time.Duration) error {
 
 func checkMethod(m string) error {
 	if !isToken(m) {
-		return invalid("method", m, "use an HTTP method token such as GET or POST")
+		return invalid("method", strconv.Quote(m), "use an HTTP method token such as GET or POST")
+	}
+	if strings.EqualFold(m, "CONNECT") {
+		return invalid("method", m, "CONNECT opens a tunnel, not a request/response exchange: use GET, POST or another method")
 	}
 	return nil
 }
 
+// checkHeader checks one request header. Values are quoted in errors, so
+// that a control character is shown escaped, never raw.
 func checkHeader(name, value string) error {
 	if !isToken(name) {
-		return invalid("header", name, "header names are HTTP tokens")
+		return invalid("header", strconv.Quote(name), "header names are HTTP tokens (letters, digits and !#$%&'*+-.^_`|~)")
 	}
-	if strings.ContainsAny(value, "\r\n\x00") {
-		return invalid("header", name+": "+value, "header values cannot hold CR, LF or NUL")
+	if strings.ContainsFunc(value, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
+		return invalid("header", strconv.Quote(name+": "+value), "header values cannot hold control characters (CR, LF, NUL, \\x01 ...); only tab is allowed")
+	}
+	if strings.EqualFold(name, "Content-Length") || strings.EqualFold(name, "Transfer-Encoding") {
+		return invalid("header", strconv.Quote(name+": "+value), "the body's framing is set from the payload: use PayloadSize (-payload-size), not this header")
 	}
 	return nil
 }
@@ -265,7 +299,9 @@ func isToken(s string) bool {
 }
 
 // QPS sets the open-loop rate in requests per second. 0 runs closed loop:
-// each worker sends as soon as its previous request completes.
+// each worker sends as soon as its previous request completes. With a
+// Duration, one interval (1/QPS) must fit the window: Validate refuses a
+// rate so low that the window would hold less than one request.
 func QPS(qps float64) Option {
 	return func(c *config) error {
 		if err := checkQPS(qps); err != nil {
@@ -301,7 +337,8 @@ func Duration(d time.Duration) Option {
 }
 
 // Requests sets the exact number of measured requests, instead of a
-// duration.
+// duration. All of them are sent: when the workers fall behind the
+// schedule, the sends are late (and charged their backlog), never dropped.
 func Requests(n int64) Option {
 	return func(c *config) error {
 		if err := checkRequests(n); err != nil {
@@ -334,7 +371,8 @@ func Timeout(d time.Duration) Option {
 	}
 }
 
-// Method sets the HTTP method (default GET, or POST with a payload).
+// Method sets the HTTP method (default GET, or POST with a payload). CONNECT
+// is refused: it opens a tunnel, not a request/response exchange.
 func Method(m string) Option {
 	return func(c *config) error {
 		if err := checkMethod(m); err != nil {
@@ -345,11 +383,16 @@ func Method(m string) Option {
 	}
 }
 
-// Header adds a request header. A "Host" header overrides the host sent.
+// Header adds a request header. A "Host" header, given at most once,
+// overrides the host sent. Content-Length and Transfer-Encoding are not
+// allowed (the payload sets them), nor are control characters other than tab.
 func Header(name, value string) Option {
 	return func(c *config) error {
 		if err := checkHeader(name, value); err != nil {
 			return err
+		}
+		if strings.EqualFold(name, "Host") && c.plan.Header.Get("Host") != "" {
+			return invalid("header", strconv.Quote(name+": "+value), fmt.Sprintf("a request has one Host header; %q was already given", c.plan.Header.Get("Host")))
 		}
 		if c.plan.Header == nil {
 			c.plan.Header = http.Header{}

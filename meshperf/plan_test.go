@@ -59,6 +59,19 @@ func TestBadOptions(t *testing.T) {
 		{"grpc with payload", []Option{WithProtocol(GRPC), PayloadSize(10)}, "protocol", "no method or payload"},
 		{"error rate above 1", []Option{MaxErrorRate(1.5)}, "max-error-rate", "[0, 1]"},
 		{"empty label", []Option{Label("", "x")}, "label", "non-empty"},
+		{"interval longer than the window", []Option{QPS(0.5), Duration(time.Second)}, "qps", "one request every 2s"},
+		{"tiny rate, default window", []Option{QPS(1e-10)}, "qps", "does not fit the 10s window"},
+		{"tiny rate, 1s window", []Option{QPS(1e-9), Duration(time.Second)}, "qps", "at least 1 request per second"},
+		{"tiny rate, count and warm-up", []Option{QPS(1e-5), Warmup(time.Second), Requests(1)}, "requests", "longer than"},
+		{"content-length", []Option{Header("Content-Length", "5")}, "header", "set from the payload"},
+		{"lower-case content-length", []Option{Header("content-length", "5")}, "header", "set from the payload"},
+		{"transfer-encoding", []Option{Header("Transfer-Encoding", "chunked")}, "header", "set from the payload"},
+		{"two hosts", []Option{Header("Host", "a"), Header("host", "b")}, "header", "one Host"},
+		{"control character in a value", []Option{Header("X-Ok", "a\x01b")}, "header", "control characters"},
+		{"DEL in a value", []Option{Header("X-Ok", "a\x7fb")}, "header", "control characters"},
+		{"LF in a name", []Option{Header("X\nEvil", "v")}, "header", "tokens"},
+		{"CONNECT", []Option{Method("CONNECT")}, "method", "CONNECT"},
+		{"connect in lower case", []Option{Method("connect")}, "method", "CONNECT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,6 +82,9 @@ func TestBadOptions(t *testing.T) {
 			}
 			if ie.Field != tt.field || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error = %q (field %q), want field %q and text %q", err, ie.Field, tt.field, tt.want)
+			}
+			if strings.ContainsFunc(err.Error(), func(r rune) bool { return r < ' ' || r == 0x7f }) {
+				t.Errorf("error %q holds a raw control character", err)
 			}
 		})
 	}
@@ -83,6 +99,8 @@ func TestParseURL(t *testing.T) {
 		{"http:///path", "needs a host"},
 		{"http://127.0.0.1:99999/", "1 to 65535"},
 		{"::bad", "http:// URL"},
+		{"http://user:secret@127.0.0.1/", "user info"},
+		{"http://user@127.0.0.1/", "user info"},
 	} {
 		_, err := ParseURL(tt.url)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -91,5 +109,69 @@ func TestParseURL(t *testing.T) {
 	}
 	if _, err := ParseURL("http://127.0.0.1:8080/x?y=1"); err != nil {
 		t.Errorf("a good URL was refused: %v", err)
+	}
+}
+
+// A hand-built Plan is held to the same rules as the Options.
+func TestValidateHandBuiltPlan(t *testing.T) {
+	base := Plan{QPS: 100, Concurrency: 1, Duration: time.Second, Timeout: time.Second, Protocol: HTTP1}
+	tests := []struct {
+		name  string
+		edit  func(*Plan)
+		field string
+	}{
+		{"two Host values", func(p *Plan) { p.Header = map[string][]string{"Host": {"a", "b"}} }, "header"},
+		{"Host twice by case", func(p *Plan) { p.Header = map[string][]string{"Host": {"a"}, "host": {"b"}} }, "header"},
+		{"content-length", func(p *Plan) { p.Header = map[string][]string{"Content-Length": {"5"}} }, "header"},
+		{"CONNECT", func(p *Plan) { p.Method = "CONNECT" }, "method"},
+		{"interval beyond the window", func(p *Plan) { p.QPS = 1e-10 }, "qps"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := base
+			tt.edit(&p)
+			var ie *InvalidError
+			if err := p.Validate(); !errors.As(err, &ie) || ie.Field != tt.field {
+				t.Errorf("Validate() = %v, want an InvalidError for %s", err, tt.field)
+			}
+		})
+	}
+	if err := base.Validate(); err != nil {
+		t.Errorf("the base plan is invalid: %v", err)
+	}
+}
+
+// The Go API rejects a bad request before any load, with the same named
+// error as the command line, whatever the protocol.
+func TestRunContextRejectsBadRequests(t *testing.T) {
+	const url = "http://127.0.0.1:9/" // never loaded
+	tests := []struct {
+		name  string
+		url   string
+		opts  []Option
+		field string
+	}{
+		{"content-length over h2c", url, []Option{WithProtocol(H2C), Header("Content-Length", "5")}, "header"},
+		{"content-length over http/1.1", url, []Option{Header("Content-Length", "5")}, "header"},
+		{"user info", "http://me:pw@127.0.0.1:9/", nil, "url"},
+		{"tiny rate", url, []Option{QPS(1e-10)}, "qps"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := RunContext(t.Context(), URL(tt.url), append(tt.opts, Requests(1), Warmup(0))...)
+			if tt.field == "qps" {
+				res, err = RunContext(t.Context(), URL(tt.url), tt.opts...)
+			}
+			var ie *InvalidError
+			if !errors.As(err, &ie) || ie.Field != tt.field {
+				t.Fatalf("err = %v, want an InvalidError for %s", err, tt.field)
+			}
+			if res != nil {
+				t.Errorf("a rejected run returned a result: %+v", res)
+			}
+			if strings.Contains(err.Error(), "pw") {
+				t.Errorf("error %q shows the password", err)
+			}
+		})
 	}
 }

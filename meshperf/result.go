@@ -24,7 +24,7 @@ type Result struct {
 
 	URL          string
 	Protocol     Protocol
-	Start, End   time.Time // the measured window: first intended send to the window's close
+	Start, End   time.Time // the measured window: first intended send to the window's close (or the interruption)
 	RequestedQPS float64   // 0 for closed loop
 	ActualQPS    float64   // Requests / (End − Start)
 	Concurrency  int
@@ -33,9 +33,18 @@ type Result struct {
 	StatusCodes     map[int]int64    // answered requests by status code
 	TransportErrors map[string]int64 // unanswered requests by kind: connect, timeout, reset, protocol, other
 	Late            int64            // sends that left after their intended time because every worker was busy
-	Unsent          int64            // slots of the window that no worker was free to send before it closed
+	Unsent          int64            // slots of the window that no worker was free to send before it closed (or that fell due before the interruption)
 	WarmupRequests  int64            // requests sent and discarded during the warm-up
 	Overflow        int64            // response latencies above ResponseHist's range, counted at its top; ResponseHist.Overflow()
+
+	// Interrupted is set when the run was cancelled before it finished
+	// (RunContext's ctx; SIGINT or SIGTERM on the command line). Its window
+	// then ends at the interruption: End, ActualQPS and Unsent describe
+	// that window, and InFlight counts the measured requests sent but not
+	// complete then. An interrupted result is partial: it is never a
+	// complete measurement of the plan.
+	Interrupted bool
+	InFlight    int64
 
 	Latency latency.Summary // response time: backlog + service time, answered requests only
 	Service latency.Summary // send to response complete
@@ -90,9 +99,14 @@ var ErrNoSamples = latency.ErrNoSamples
 // plan's MaxErrorRate. The Result is returned alongside it.
 var ErrTooManyErrors = errors.New("too many failed requests")
 
-// check returns an error when r must not pass as a measurement: no answered
-// request, or more failures than maxErrorRate allows.
+// check returns an error when r must not pass as a measurement: an
+// interrupted run, no answered request, or more failures than maxErrorRate
+// allows.
 func (r *Result) check(maxErrorRate float64) error {
+	if r.Interrupted {
+		return fmt.Errorf("meshperf: %s: the run was interrupted after %v: a partial result (%d measured requests, %d in flight, %d unsent)",
+			r.URL, r.End.Sub(r.Start).Round(time.Millisecond), r.Requests, r.InFlight, r.Unsent)
+	}
 	if r.Latency.Count == 0 {
 		return fmt.Errorf("meshperf: %s: %w: %d requests, none answered%s", r.URL, ErrNoSamples, r.Requests, r.failureDetail())
 	}
@@ -192,6 +206,8 @@ func Merge(results ...*Result) (*Result, error) {
 		out.Late += r.Late
 		out.Unsent += r.Unsent
 		out.WarmupRequests += r.WarmupRequests
+		out.Interrupted = out.Interrupted || r.Interrupted
+		out.InFlight += r.InFlight
 		for c, n := range r.StatusCodes {
 			out.StatusCodes[c] += n
 		}

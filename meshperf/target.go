@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/meshperf/meshperf/meshperf/internal/engine"
 	"github.com/meshperf/meshperf/meshperf/internal/transport"
@@ -43,6 +44,9 @@ func ParseURL(rawURL string) (*url.URL, error) {
 	}
 	if u.Scheme != "http" {
 		return nil, invalid("url", strconv.Quote(rawURL), "use an http:// URL (https is not supported; put a TLS sidecar in front)")
+	}
+	if u.User != nil {
+		return nil, invalid("url", strconv.Quote(u.Redacted()), "user info in the URL is not sent: remove it and set an Authorization header (-H)")
 	}
 	if u.Hostname() == "" {
 		return nil, invalid("url", strconv.Quote(rawURL), "the URL needs a host, as in http://127.0.0.1:8080/")
@@ -89,7 +93,8 @@ func (t *URLTarget) Load(ctx context.Context, plan Plan) (*Result, error) {
 	}
 	res := newResult(plan, t.URL, out)
 	if runErr != nil {
-		return res, fmt.Errorf("meshperf: %s: run interrupted after %d measured requests: %w", t.URL, res.Requests, runErr)
+		return res, fmt.Errorf("meshperf: %s: run interrupted after %v: %d measured requests, %d in flight, %d unsent: %w",
+			t.URL, res.End.Sub(res.Start).Round(time.Millisecond), res.Requests, res.InFlight, res.Unsent, runErr)
 	}
 	return res, nil
 }
@@ -100,7 +105,7 @@ func newResult(plan Plan, rawURL string, o *engine.Outcome) *Result {
 		ID: newID(), Labels: plan.Labels, URL: rawURL, Protocol: plan.Protocol,
 		Start: o.Start, End: o.End, RequestedQPS: plan.QPS, Concurrency: plan.Concurrency,
 		Requests: o.Requests, StatusCodes: map[int]int64{}, TransportErrors: map[string]int64{},
-		Late: o.Late, Unsent: o.Unsent, WarmupRequests: o.WarmupRequests,
+		Late: o.Late, Unsent: o.Unsent, WarmupRequests: o.WarmupRequests, Interrupted: o.Interrupted, InFlight: o.InFlight,
 		ResponseHist: o.Response, ServiceHist: o.Service, SendLagHist: o.SendLag,
 		Overflow: o.Response.Overflow(),
 	}

@@ -111,12 +111,13 @@ func TestGroundTruthServiceTime(t *testing.T) {
 // constant rate, 10% of requests are intended during a stall and wait for its end,
 // uniformly 0–500 ms. The top 1% of all requests are the top 10% of those,
 // so p99 ≈ 450 ms. Service time, measured from the actual send, hides it:
-// only the few requests in flight when a stall begins are slow. Under -short
-// the same shape is scaled down: 200 ms every 2 s over 4 s, p99 ≈ 180 ms.
+// only the few requests in flight when a stall begins are slow (16 per
+// stall, 0.3% of the requests). Under -short one stall of 400 ms in 4 s keeps
+// both shares: p99 ≈ 360 ms, and 16 slow service times are 0.4%.
 func TestStallsShowInResponseTimeNotServiceTime(t *testing.T) {
 	every, stall, run := 5*time.Second, 500*time.Millisecond, 10*time.Second
 	if testing.Short() {
-		every, stall, run = 2*time.Second, 200*time.Millisecond, 4*time.Second
+		every, stall, run = 4*time.Second, 400*time.Millisecond, 4*time.Second
 	}
 	t0 := time.Now()
 	url := rawServer(t, func(arrival time.Time) {

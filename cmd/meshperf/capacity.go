@@ -61,6 +61,7 @@ func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	grpcFlag := fs.Bool("grpc", false, "gRPC health checks (grpc.health.v1.Health/Check)")
 	minQPS := fs.Float64("min-qps", 0, "fail (exit 1) when a capacity is below this rate; 0 = no gate")
 	jsonOut := fs.String("json", "", "write every step and each search's outcome as one JSON document to this file")
+	partial := fs.Bool("partial", false, "when interrupted (SIGINT, SIGTERM), still write the document with the interrupted search to -json; without it -json is left as the last complete search wrote it")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -187,7 +188,12 @@ func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			}
 			fmt.Fprintf(stdout, "%s: %s\n", s.name, res.Verdict())
 			results[s.name] = res
-			if *jsonOut != "" {
+			switch {
+			case res.Stop == meshperf.StopInterrupted && !*partial:
+				if *jsonOut != "" {
+					fmt.Fprintf(stderr, "meshperf capacity: interrupted: -json %s left as the last complete search wrote it (add -partial to write this one)\n", *jsonOut)
+				}
+			case *jsonOut != "":
 				if werr := writeJSONAtomic(*jsonOut, doc); werr != nil {
 					return errors.Join(err, werr)
 				}

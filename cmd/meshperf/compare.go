@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 
@@ -22,6 +23,9 @@ import (
 // missing from the new side (unless -allow-missing), a run without the
 // value a clause reads, a run over the -max-unsent ceiling and latencies
 // above the histogram range all exit 1, naming the step and the reason.
+// A crossed threshold exits 1; a missing, unreadable or invalid input file
+// exits 2, like bad usage, so that CI tells a regression from a broken
+// baseline.
 func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("compare", stderr, "[flags] old.json new.json | old1.json ... -- new1.json ...")
 	failOn := fs.String("fail-on", "", "exit 1 when a step crosses a clause, e.g. 'p99>+10%,sidecar_cpu>+20%,p50>+200us,err>+0.5%,qps<-5%'")
@@ -89,7 +93,12 @@ func readAll(paths []string) ([]*meshperf.Result, error) {
 	for _, p := range paths {
 		rs, err := compare.ReadFile(p)
 		if err != nil {
-			return nil, err
+			return nil, asInput(err)
+		}
+		for i, r := range rs {
+			if r.Interrupted {
+				return nil, asInput(fmt.Errorf("%s: result %d (id %s) is the partial result of an interrupted run; compare complete runs", p, i+1, r.ID))
+			}
 		}
 		out = append(out, rs...)
 	}

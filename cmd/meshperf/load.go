@@ -79,6 +79,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	grpcFlag := fs.Bool("grpc", false, "gRPC health checks (grpc.health.v1.Health/Check)")
 	maxErr := fs.Float64("max-error-rate", meshperf.DefaultMaxErrorRate, "fail the run when more than this share of requests fail")
 	jsonOut := fs.String("json", "", "write the result as JSON to this file ('-' = stdout)")
+	partial := fs.Bool("partial", false, "when the run is interrupted (SIGINT, SIGTERM), still write its partial result, marked \"interrupted\": true, to -json; without it -json is left as it was")
 	budgetFlag := fs.String("budget", "", "fail (exit 1) when the result breaks this budget, e.g. 'p99<5ms,err<0.1%'")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -150,7 +151,18 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 	res, runErr := meshperf.RunContext(ctx, meshperf.URL(rawURL), opts...)
 	if res != nil {
-		if err := writeOutputs(res, plan, *jsonOut, stdout); err != nil {
+		out, jsonPath := stdout, *jsonOut
+		if res.Interrupted && !*partial && jsonPath != "" {
+			// A partial result must not replace a complete one, nor reach a
+			// consumer of stdout that expects the whole run.
+			if jsonPath == "-" {
+				out = stderr
+			} else {
+				fmt.Fprintf(stderr, "meshperf load: interrupted: -json %s left as it was (add -partial to write the partial result)\n", jsonPath)
+			}
+			jsonPath = ""
+		}
+		if err := writeOutputs(res, plan, jsonPath, out); err != nil {
 			return errors.Join(runErr, err)
 		}
 	}
@@ -228,6 +240,10 @@ func writeSummary(w io.Writer, r *meshperf.Result, plan meshperf.Plan) {
 		window = fmt.Sprintf("%d requests", plan.Requests)
 	}
 	fmt.Fprintf(w, "%s  %s, %d connections, %s after %v warm-up, %s\n", r.URL, mode, r.Concurrency, window, plan.Warmup, r.Protocol)
+	if r.Interrupted {
+		fmt.Fprintf(w, "INTERRUPTED after %v of the window: partial result, %d in flight, %d unsent\n",
+			r.End.Sub(r.Start).Round(time.Millisecond), r.InFlight, r.Unsent)
+	}
 	fmt.Fprintf(w, "requests  %d in %v = %.2f req/s", r.Requests, r.End.Sub(r.Start).Round(time.Millisecond), r.ActualQPS)
 	if r.RequestedQPS > 0 {
 		fmt.Fprintf(w, " (requested %g)", r.RequestedQPS)

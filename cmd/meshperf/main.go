@@ -24,7 +24,13 @@ commands:
   report   write a self-contained HTML report of results files (meshperf report -h)
 `
 
-// Exit codes.
+// Exit codes, the same in every command (the README's table):
+//
+//	0  success: the run completed and every gate held
+//	1  a run failed or was interrupted, or a gate was crossed
+//	   (-budget, compare -fail-on, capacity's none/-min-qps)
+//	2  usage or input error: a bad flag or argument, or an input file
+//	   that is missing, unreadable or not a valid results document
 const (
 	exitOK    = 0
 	exitFail  = 1
@@ -40,8 +46,28 @@ func usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
+// inputError is an input file that is missing, unreadable or invalid; it
+// exits 2, as a usage error does, so that CI can tell a broken baseline from
+// a crossed gate.
+type inputError struct{ err error }
+
+func (e *inputError) Error() string { return e.err.Error() }
+func (e *inputError) Unwrap() error { return e.err }
+
+// asInput marks err, when not nil, as an input error.
+func asInput(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &inputError{err: err}
+}
+
 func main() {
+	// SIGINT and SIGTERM cancel ctx: the run in progress ends at once and
+	// reports itself interrupted. Once ctx is cancelled the handlers are
+	// removed, so a second signal ends the process the default way.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(ctx, stop)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -93,7 +119,8 @@ func exitCode(cmd string, err error, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "meshperf %s: %v\n", cmd, err)
 	var ue *usageError
-	if errors.As(err, &ue) {
+	var ie *inputError
+	if errors.As(err, &ue) || errors.As(err, &ie) {
 		return exitUsage
 	}
 	return exitFail

@@ -55,7 +55,7 @@ func TestBadUsage(t *testing.T) {
 		{"negative warm-up", []string{"load", "-warmup", "-1s", url}, "-warmup -1s"},
 		{"zero timeout", []string{"load", "-timeout", "0s", url}, "-timeout 0s"},
 		{"bad header", []string{"load", "-H", "NoColon", url}, `-H "NoColon": want 'Name: value'`},
-		{"bad header name", []string{"load", "-H", "Bad Name: x", url}, "-H Bad Name"},
+		{"bad header name", []string{"load", "-H", "Bad Name: x", url}, `-H "Bad Name"`},
 		{"negative payload", []string{"load", "-payload-size", "-1", url}, "-payload-size -1"},
 		{"h2 and grpc", []string{"load", "-h2", "-grpc", url}, "-h2 and -grpc exclude each other"},
 		{"grpc with payload", []string{"load", "-grpc", "-payload-size", "3", url}, "-h2/-grpc grpc"},

@@ -44,7 +44,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		s, err := readSource(f)
 		if err != nil {
-			return err
+			return asInput(err)
 		}
 		srcs = append(srcs, s)
 	}

@@ -259,9 +259,9 @@ func TestReportBadInput(t *testing.T) {
 		{"no files", []string{"-o", out}, exitUsage, "no results files"},
 		{"flag after files", []string{"-o", out, good, "-x"}, exitUsage, `"-x" looks like a flag`},
 		{"unknown flag", []string{"-bogus", "-o", out, good}, exitUsage, "flag provided but not defined"},
-		{"missing file", []string{"-o", out, good, missing}, exitFail, missing},
-		{"no steps", []string{"-o", out, empty}, exitFail, empty},
-		{"not json", []string{"-o", out, notJSON}, exitFail, notJSON},
+		{"missing file", []string{"-o", out, good, missing}, exitUsage, missing},
+		{"no steps", []string{"-o", out, empty}, exitUsage, empty},
+		{"not json", []string{"-o", out, notJSON}, exitUsage, notJSON},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

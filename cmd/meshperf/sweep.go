@@ -34,6 +34,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dur := fs.Duration("t", 10*time.Second, "measured window of each step")
 	warmup := fs.Duration("warmup", 2*time.Second, "discarded warm-up of each step")
 	jsonOut := fs.String("json", "", "write every step as one JSON document to this file, rewritten after each step")
+	partial := fs.Bool("partial", false, "when interrupted (SIGINT, SIGTERM), also write the interrupted step's partial result, marked \"interrupted\": true, to -json; without it -json keeps the completed steps only")
 	verbose := fs.Bool("v", false, "show progress (step i of n, ETA) on stderr; on by default when stderr is a terminal")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -79,9 +80,21 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		for _, c := range steps {
 			progress.step(fmt.Sprintf("mode=%s conc=%d", mode, c))
 			res, err := meshperf.RunContext(ctx, cluster.Target(mode), loadOpts(c)...)
+			if res != nil && res.Interrupted {
+				printStep(stdout, mode, c, res)
+				fmt.Fprintf(stdout, "INTERRUPTED: step mode=%s conc=%d stopped after %v of its window (%d in flight, %d unsent)\n",
+					mode, c, res.End.Sub(res.Start).Round(time.Millisecond), res.InFlight, res.Unsent)
+				if !*partial {
+					if *jsonOut != "" {
+						fmt.Fprintf(stderr, "meshperf sweep: interrupted: -json %s holds the completed steps only (add -partial to write the partial step)\n", *jsonOut)
+					}
+					res = nil
+				}
+			} else if res != nil {
+				printStep(stdout, mode, c, res)
+			}
 			if res != nil {
 				doc.Steps = append(doc.Steps, res)
-				printStep(stdout, mode, c, res)
 				if *jsonOut != "" {
 					if werr := writeJSONAtomic(*jsonOut, doc); werr != nil {
 						return werr

@@ -6,29 +6,34 @@ import (
 )
 
 // Format prints d with three significant digits in the largest unit that
-// keeps it at least 1: 850ns, 212µs, 1.24ms, 3.50s.
+// keeps it at least 1: 850ns, 212µs, 1.24ms, 3.50s. A negative d prints with
+// a minus sign. Format is total: every Duration, the extremes included,
+// prints without error or recursion.
 func Format(d time.Duration) string {
+	sign := ""
+	ns := float64(d) // exact sign and magnitude even for math.MinInt64, whose negation overflows
+	if d < 0 {
+		sign, ns = "-", -ns
+	}
 	var v float64
 	var unit string
 	switch {
-	case d < 0:
-		return "-" + Format(-d)
-	case d < time.Microsecond:
-		return fmt.Sprintf("%dns", int64(d))
-	case d < time.Millisecond-time.Microsecond/2: // 999.5µs and up round to 1.00ms, not 1000µs
-		v, unit = float64(d)/1e3, "µs"
-	case d < time.Second-time.Millisecond/2:
-		v, unit = float64(d)/1e6, "ms"
+	case ns < 1e3:
+		return fmt.Sprintf("%s%.0fns", sign, ns)
+	case ns < 1e6-500: // 999.5µs and up round to 1.00ms, not 1000µs
+		v, unit = ns/1e3, "µs"
+	case ns < 1e9-5e5:
+		v, unit = ns/1e6, "ms"
 	default:
-		v, unit = d.Seconds(), "s"
+		v, unit = ns/1e9, "s"
 	}
 	switch {
 	case v >= 99.95:
-		return fmt.Sprintf("%.0f%s", v, unit)
+		return fmt.Sprintf("%s%.0f%s", sign, v, unit)
 	case v >= 9.995:
-		return fmt.Sprintf("%.1f%s", v, unit)
+		return fmt.Sprintf("%s%.1f%s", sign, v, unit)
 	default:
-		return fmt.Sprintf("%.2f%s", v, unit)
+		return fmt.Sprintf("%s%.2f%s", sign, v, unit)
 	}
 }
 

@@ -2,6 +2,7 @@ package latency
 
 import (
 	"fmt"
+	"math"
 	"testing"
 	"time"
 )
@@ -50,6 +51,23 @@ func TestSummaryFormat(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.s.Format(tt.v(tt.s)); got != tt.want {
 			t.Errorf("%s: Format = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// Format is total: the extremes of a Duration print without recursing.
+func TestFormatExtremes(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{math.MinInt64, "-9223372037s"},
+		{math.MaxInt64, "9223372037s"},
+		{-time.Millisecond, "-1.00ms"},
+		{-1, "-1ns"},
+	} {
+		if got := Format(tt.d); got != tt.want {
+			t.Errorf("Format(%d) = %q, want %q", int64(tt.d), got, tt.want)
 		}
 	}
 }

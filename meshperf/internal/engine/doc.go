@@ -15,9 +15,16 @@
 //     histogram and not charged to the target.
 //
 // The measured window holds a fixed number of slots (duration × QPS, or the
-// exact count asked for). It closes at the intended time of the slot after
-// the last one; slots still unclaimed then are counted as unsent, never
-// silently dropped, and the run ends when the requests in flight finish.
+// exact count asked for). A duration's window closes at the intended time of
+// the slot after the last one; slots still unclaimed then are counted as
+// unsent, never silently dropped, and the run ends when the requests in
+// flight finish. A count's window does not close on time: every one of its
+// slots is sent, late if the workers fell behind, so a count is exact.
+//
+// Cancelling ctx interrupts the run: the window ends there, the outcome is
+// marked Interrupted, requests in flight are counted as InFlight, and
+// measured slots that fell due before the interruption but were never sent
+// are counted as unsent.
 //
 // Closed loop (QPS == 0). Each worker sends its next request as soon as the
 // previous one completes; response time equals service time.

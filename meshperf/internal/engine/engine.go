@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,7 +33,7 @@ const MaxStatus = 599
 // Outcome is everything a run measured. Histograms hold nanoseconds.
 type Outcome struct {
 	Start time.Time // start of the measured window (wall clock)
-	End   time.Time // completion of the last measured request
+	End   time.Time // the window's close or last measured completion, or the interruption
 
 	Response *latency.Histogram // backlog + service time, per answered measured request
 	Service  *latency.Histogram // send to response complete
@@ -42,8 +43,11 @@ type Outcome struct {
 	Statuses       [MaxStatus + 2]int64           // responses by status code
 	Errors         [transport.KindOther + 1]int64 // failures by kind
 	Late           int64                          // measured sends that left after their intended time
-	Unsent         int64                          // measured slots never sent before the window closed
+	Unsent         int64                          // measured slots never sent before the window closed, or due before the interruption
 	WarmupRequests int64                          // requests sent during the warm-up
+
+	Interrupted bool  // ctx was cancelled before the run finished
+	InFlight    int64 // measured requests sent but not complete when the run was interrupted
 }
 
 // shard holds the histograms and counters of up to a few workers. Workers
@@ -53,7 +57,7 @@ type shard struct {
 	mu                         sync.Mutex
 	response, service, sendLag *latency.Histogram
 	requests, late, warmup     int64
-	unsent                     int64
+	unsent, inFlight           int64
 	statuses                   [MaxStatus + 2]int64
 	errors                     [transport.KindOther + 1]int64
 	lastDone                   time.Duration
@@ -76,13 +80,18 @@ type run struct {
 	winEnd   time.Duration // measured window end offset (closed loop, duration mode)
 	next     atomic.Int64  // next slot (open loop) or measured request (closed loop)
 	stopped  atomic.Bool   // ctx is done; cheaper to poll per request than ctx.Err
+	stopAt   time.Duration // when ctx was done; read after the stop callback returned
 	shards   []*shard
 }
 
 // Run executes the load and returns what it measured. When ctx is cancelled
-// mid-run it returns the partial outcome together with ctx's error.
+// mid-run it returns the partial outcome, marked Interrupted, together with
+// ctx's error; a ctx done before the run starts returns its error alone.
 func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	if err := check(cfg); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	r := &run{cfg: cfg, ctx: ctx, winStart: cfg.Warmup}
@@ -97,17 +106,16 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		if cfg.Count > 0 {
 			r.end = r.measure0 + cfg.Count
 		} else {
-			r.end = r.measure0 + max(s.Slots(cfg.Duration), 1)
+			r.end = r.measure0 + s.Slots(cfg.Duration)
+		}
+		if r.end <= r.measure0 {
+			return nil, fmt.Errorf("engine: at %g requests per second no slot falls in the %v window", cfg.QPS, cfg.Duration)
 		}
 		r.closeAt = s.Offset(r.end)
 	} else if cfg.Duration > 0 {
 		r.winEnd = cfg.Warmup + cfg.Duration
 	}
-	highest := cfg.Warmup + cfg.Duration + 2*cfg.Timeout
-	if cfg.QPS > 0 {
-		highest = r.closeAt + 2*cfg.Timeout
-	}
-	highest = min(highest, latency.MaxHighest)
+	highest := histHighest(cfg, r.closeAt)
 	n := min(cfg.Workers, maxShards)
 	r.shards = make([]*shard, n)
 	for i := range r.shards {
@@ -121,14 +129,52 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		r.shards[i] = s
 	}
 
-	defer context.AfterFunc(ctx, func() { r.stopped.Store(true) })()
 	r.base = pace.Now()
+	stopDone := make(chan struct{})
+	stopWatch := context.AfterFunc(ctx, func() {
+		r.stopAt = r.now()
+		r.stopped.Store(true)
+		close(stopDone)
+	})
 	var wg sync.WaitGroup
 	for w := range cfg.Workers {
 		wg.Go(func() { r.work(r.shards[w%n]) })
 	}
 	wg.Wait()
-	return r.outcome(), ctx.Err()
+	// The run was interrupted when ctx ended before every worker finished;
+	// a ctx that ends now finds a complete run.
+	if stopWatch() {
+		return r.outcome(false), nil
+	}
+	<-stopDone
+	return r.outcome(true), ctx.Err()
+}
+
+// histHighest is the largest latency the run's histograms must hold: the
+// run's planned length plus two timeouts, and for a count, whose window
+// does not close, the backlog of every request timing out in turn on each
+// worker. It is at most latency.MaxHighest.
+func histHighest(cfg Config, closeAt time.Duration) time.Duration {
+	highest := addSat(cfg.Warmup+cfg.Duration, 2*cfg.Timeout)
+	if cfg.QPS > 0 {
+		highest = addSat(closeAt, 2*cfg.Timeout)
+	}
+	if cfg.Count > 0 {
+		backlog := float64(cfg.Count) / float64(cfg.Workers) * float64(cfg.Timeout)
+		if backlog >= float64(latency.MaxHighest) {
+			return latency.MaxHighest
+		}
+		highest = addSat(highest, time.Duration(backlog))
+	}
+	return min(highest, latency.MaxHighest)
+}
+
+// addSat adds two non-negative durations, saturating at the largest one.
+func addSat(a, b time.Duration) time.Duration {
+	if s := a + b; s >= a {
+		return s
+	}
+	return math.MaxInt64
 }
 
 func check(cfg Config) error {
@@ -172,7 +218,7 @@ func (r *run) openLoop(s *shard, conn transport.Conn, w pace.Waiter) {
 		intended := r.sched.Offset(i)
 		now := r.now()
 		measured := i >= r.measure0
-		if measured && now >= r.closeAt {
+		if measured && r.cfg.Count == 0 && now >= r.closeAt {
 			// The window closed before any worker was free for this slot.
 			r.unsent(s, i)
 			return
@@ -193,6 +239,7 @@ func (r *run) openLoop(s *shard, conn transport.Conn, w pace.Waiter) {
 		status, err := conn.Do(r.ctx)
 		done := r.now()
 		if r.cancelled(err) {
+			r.interrupted(s, measured)
 			return
 		}
 		service := done - now
@@ -241,6 +288,7 @@ func (r *run) closedLoop(s *shard, conn transport.Conn) {
 		status, err := conn.Do(r.ctx)
 		done := r.now()
 		if r.cancelled(err) {
+			r.interrupted(s, measured)
 			return
 		}
 		s.mu.Lock()
@@ -259,6 +307,18 @@ func (r *run) closedLoop(s *shard, conn transport.Conn) {
 // consults ctx itself.
 func (r *run) cancelled(err error) bool {
 	return r.stopped.Load() || err != nil && r.ctx.Err() != nil
+}
+
+// interrupted counts a request whose outcome the interruption took: it was
+// in flight when the run was interrupted (or completed after it, outside the
+// window that ends there).
+func (r *run) interrupted(s *shard, measured bool) {
+	if !measured {
+		return
+	}
+	s.mu.Lock()
+	s.inFlight++
+	s.mu.Unlock()
 }
 
 // record adds one measured request: answered requests are timed and
@@ -281,8 +341,8 @@ func (s *shard) record(status int, err error, response, service, done time.Durat
 }
 
 // outcome merges the shards. It runs after every worker has returned.
-func (r *run) outcome() *Outcome {
-	o := &Outcome{Start: r.base.Time.Add(r.winStart)}
+func (r *run) outcome(interrupted bool) *Outcome {
+	o := &Outcome{Start: r.base.Time.Add(r.winStart), Interrupted: interrupted}
 	var lastDone time.Duration
 	for i, s := range r.shards {
 		if i == 0 {
@@ -296,6 +356,7 @@ func (r *run) outcome() *Outcome {
 		o.Late += s.late
 		o.Unsent += s.unsent
 		o.WarmupRequests += s.warmup
+		o.InFlight += s.inFlight
 		for c, n := range s.statuses {
 			o.Statuses[c] += n
 		}
@@ -303,6 +364,18 @@ func (r *run) outcome() *Outcome {
 			o.Errors[k] += n
 		}
 		lastDone = max(lastDone, s.lastDone)
+	}
+	if interrupted {
+		// The window ends at the interruption. Every measured slot that
+		// fell due before it was either answered, failed, in flight, or
+		// never sent.
+		o.End = r.base.Time.Add(max(r.stopAt, r.winStart))
+		o.Unsent = 0
+		if r.cfg.QPS > 0 {
+			due := min(max(r.sched.Slots(r.stopAt), r.measure0), r.end) - r.measure0
+			o.Unsent = max(due-o.Requests-o.InFlight, 0)
+		}
+		return o
 	}
 	// An open-loop window lasts until it closes even when the last response
 	// came back sooner; a closed-loop window ends with its last response.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/meshperf/meshperf/meshperf/internal/transport"
+	"github.com/meshperf/meshperf/meshperf/latency"
 )
 
 // fakeConn answers after a fixed sleep with a fixed status or error.
@@ -109,13 +110,14 @@ func TestOpenLoopCountsEverySlotOnce(t *testing.T) {
 }
 
 // A target slower than the schedule: one worker, 10 ms per request, a slot
-// every 5 ms. Slot i is sent at 10i ms, so its backlog is 5i ms: that wait is
-// charged to the response time, the sends are late, and the slots the
-// worker never reached before the window closed are counted as unsent.
+// every 5 ms over a 100 ms window (20 slots). Slot i is sent at 10i ms, so
+// its backlog is 5i ms: that wait is charged to the response time, the sends
+// are late, and the slots the worker never reached before the window closed
+// are counted as unsent.
 func TestOpenLoopChargesBacklog(t *testing.T) {
 	const service = 10 * time.Millisecond
 	o, err := Run(context.Background(), Config{Open: opener(service, 200, nil, new(atomic.Int64)),
-		QPS: 200, Workers: 1, Count: 20, Timeout: time.Second})
+		QPS: 200, Workers: 1, Duration: 100 * time.Millisecond, Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,5 +218,182 @@ func TestCancelReturnsPartialOutcome(t *testing.T) {
 		if o != nil && o.Errors[transport.KindCanceled] != 0 {
 			t.Errorf("qps %v: our own cancellation counted as %d target errors", qps, o.Errors[transport.KindCanceled])
 		}
+	}
+}
+
+// A count run sends exactly Count measured requests, however far behind its
+// schedule the workers fall: the window of a count does not close on time.
+func TestCountIsExact(t *testing.T) {
+	tests := []struct {
+		name    string
+		qps     float64
+		workers int
+		count   int64
+		service time.Duration
+		warmup  time.Duration
+	}{
+		{name: "one slot, fast rate, one worker", qps: 10000, workers: 1, count: 1},
+		{name: "slow target, one worker", qps: 10000, workers: 1, count: 7, service: 2 * time.Millisecond},
+		{name: "slow target, two workers", qps: 50000, workers: 2, count: 40, service: time.Millisecond},
+		{name: "more workers than requests", qps: 1000, workers: 8, count: 3},
+		{name: "with warm-up", qps: 20000, workers: 2, count: 25, service: time.Millisecond, warmup: 5 * time.Millisecond},
+		{name: "closed loop, one", qps: 0, workers: 1, count: 1},
+		{name: "closed loop, many workers", qps: 0, workers: 8, count: 333},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			calls := new(atomic.Int64)
+			o, err := Run(context.Background(), Config{Open: opener(tt.service, 200, nil, calls), QPS: tt.qps,
+				Workers: tt.workers, Count: tt.count, Warmup: tt.warmup, Timeout: time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Requests != tt.count || o.Unsent != 0 || o.Statuses[200] != tt.count {
+				t.Errorf("requests %d (200s %d), unsent %d; want exactly %d sent", o.Requests, o.Statuses[200], o.Unsent, tt.count)
+			}
+			if got := calls.Load(); got != o.Requests+o.WarmupRequests {
+				t.Errorf("transport saw %d requests, outcome accounts for %d", got, o.Requests+o.WarmupRequests)
+			}
+		})
+	}
+}
+
+// Rates whose slots lie beyond the range of a Duration reach the engine
+// only through a bug upstream; even then, no loop may ignore ctx.
+func TestTinyRateStopsOnCancel(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+	}{
+		{name: "duration", cfg: Config{QPS: 1e-10, Workers: 2, Duration: 10 * time.Second}},
+		{name: "warm-up then count", cfg: Config{QPS: 1e-10, Workers: 2, Count: 1, Warmup: time.Second}},
+		{name: "warm-up at 1e-5", cfg: Config{QPS: 1e-5, Workers: 1, Count: 1, Warmup: time.Second}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cfg := tt.cfg
+			cfg.Open, cfg.Timeout = opener(0, 200, nil, new(atomic.Int64)), time.Second
+			done := make(chan error, 1)
+			go func() {
+				_, err := Run(ctx, cfg)
+				done <- err
+			}()
+			time.Sleep(50 * time.Millisecond) // let it start; the assertion below does not depend on it
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil && !errors.Is(err, context.Canceled) {
+					t.Errorf("err = %v, want nil or context.Canceled", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("Run ignored cancellation for 10 s")
+			}
+		})
+	}
+}
+
+// blockConn answers every request after release is closed, or fails with
+// KindCanceled when ctx ends first: a silent server.
+type blockConn struct {
+	release <-chan struct{}
+	calls   *atomic.Int64
+}
+
+func (c *blockConn) Do(ctx context.Context) (int, error) {
+	c.calls.Add(1)
+	select {
+	case <-c.release:
+		return 200, nil
+	case <-ctx.Done():
+		return 0, &transport.Error{Kind: transport.KindCanceled, Err: ctx.Err()}
+	}
+}
+
+func (c *blockConn) Close() error { return nil }
+
+// An interrupted run says so: it ends when it was interrupted, counts the
+// requests in flight then, and counts the slots that fell due before the
+// interruption but were never sent.
+func TestInterruptedOutcome(t *testing.T) {
+	t.Run("silent server", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		calls := new(atomic.Int64)
+		never := make(chan struct{})
+		open := func() transport.Conn { return &blockConn{release: never, calls: calls} }
+		type ret struct {
+			o   *Outcome
+			err error
+		}
+		done := make(chan ret, 1)
+		start := time.Now()
+		go func() {
+			o, err := Run(ctx, Config{Open: open, QPS: 1000, Workers: 4, Duration: time.Hour, Timeout: time.Hour})
+			done <- ret{o, err}
+		}()
+		deadline := time.Now().Add(10 * time.Second)
+		for calls.Load() < 4 && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(20 * time.Millisecond) // let slots fall due behind the blocked workers
+		cancel()
+		cancelled := time.Now()
+		var r ret
+		select {
+		case r = <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("Run did not return within 10 s of cancel")
+		}
+		o := r.o
+		if !errors.Is(r.err, context.Canceled) || o == nil {
+			t.Fatalf("err = %v, outcome %v; want context.Canceled and an outcome", r.err, o)
+		}
+		if !o.Interrupted {
+			t.Error("Interrupted = false")
+		}
+		if o.Requests != 0 || o.InFlight != 4 {
+			t.Errorf("requests %d, in flight %d; want 0 and 4", o.Requests, o.InFlight)
+		}
+		// About 20+ ms of slots at 1000/s fell due; 4 were sent.
+		if o.Unsent < 10 {
+			t.Errorf("unsent = %d, want the slots due before the interruption (about 20 or more)", o.Unsent)
+		}
+		if o.End.After(cancelled.Add(time.Second)) || o.End.Before(start) {
+			t.Errorf("end %v is not the interruption (%v)", o.End, cancelled)
+		}
+		if o.Errors[transport.KindCanceled] != 0 {
+			t.Errorf("our own cancellation counted as %d target errors", o.Errors[transport.KindCanceled])
+		}
+	})
+	t.Run("complete run is not interrupted", func(t *testing.T) {
+		o, err := Run(context.Background(), Config{Open: opener(0, 200, nil, new(atomic.Int64)), QPS: 2000, Workers: 2,
+			Count: 20, Timeout: time.Second})
+		if err != nil || o.Interrupted || o.InFlight != 0 {
+			t.Errorf("err %v, interrupted %v, in flight %d", err, o.Interrupted, o.InFlight)
+		}
+	})
+}
+
+// A count's window does not close, so its backlog can outgrow the planned
+// length: the histograms must hold every request timing out in turn.
+func TestHistHighestCoversACountsBacklog(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     Config
+		closeAt time.Duration
+		atLeast time.Duration
+	}{
+		{name: "count, one worker", cfg: Config{QPS: 1000, Workers: 1, Count: 10000, Timeout: time.Second}, closeAt: 10 * time.Second, atLeast: 10000 * time.Second},
+		{name: "count, closed loop", cfg: Config{Workers: 4, Count: 400, Timeout: time.Second}, atLeast: 100 * time.Second},
+		{name: "duration", cfg: Config{QPS: 1000, Workers: 1, Duration: time.Minute, Timeout: time.Second}, closeAt: time.Minute, atLeast: time.Minute + 2*time.Second},
+		{name: "huge count", cfg: Config{QPS: 1e7, Workers: 1, Count: 1 << 40, Timeout: time.Hour}, closeAt: time.Hour, atLeast: latency.MaxHighest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := histHighest(tt.cfg, tt.closeAt)
+			if got < tt.atLeast || got > latency.MaxHighest {
+				t.Errorf("histHighest = %v, want %v to %v", got, tt.atLeast, latency.MaxHighest)
+			}
+		})
 	}
 }

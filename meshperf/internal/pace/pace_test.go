@@ -181,3 +181,67 @@ func cpuTime() time.Duration {
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// A rate so low that its second slot lies beyond time.Duration's range must
+// not overflow: Offset saturates, Slots returns at once, and the fuzz
+// invariants hold.
+func TestScheduleTinyRates(t *testing.T) {
+	tests := []struct {
+		name string
+		qps  float64
+		d    time.Duration
+		want int64
+	}{
+		{name: "1e-10 over 10s", qps: 1e-10, d: 10 * time.Second, want: 1},
+		{name: "1e-10 over 24h", qps: 1e-10, d: 24 * time.Hour, want: 1},
+		{name: "smallest float", qps: math.SmallestNonzeroFloat64, d: time.Second, want: 1},
+		{name: "1e-9 up to the last nanosecond", qps: 1e-9, d: math.MaxInt64, want: 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := NewSchedule(tt.qps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan int64, 1)
+			go func() { done <- s.Slots(tt.d) }()
+			select {
+			case got := <-done:
+				if got != tt.want {
+					t.Errorf("Slots(%v) = %d, want %d", tt.d, got, tt.want)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("Slots(%v) at %g req/s did not return within 10 s", tt.d, tt.qps)
+			}
+			for i := int64(1); i < 4; i++ {
+				if s.Offset(i) < s.Offset(i-1) || s.Offset(i) < 0 {
+					t.Errorf("Offset(%d) = %v after Offset(%d) = %v: overflowed", i, s.Offset(i), i-1, s.Offset(i-1))
+				}
+			}
+		})
+	}
+}
+
+// A wait whose deadline lies beyond the clock's range still ends when ctx
+// is cancelled.
+func TestWaiterFarDeadlineIsInterruptible(t *testing.T) {
+	for name, mk := range map[string]func(context.Context) Waiter{"os": NewWaiter, "timer": NewTimerWaiter} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			w := mk(ctx)
+			defer w.Close()
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				w.WaitUntil(Now(), math.MaxInt64)
+			}()
+			time.Sleep(20 * time.Millisecond) // let the wait begin; the assertion does not depend on it
+			cancel()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("a wait until the end of time ignored cancellation for 10 s")
+			}
+		})
+	}
+}

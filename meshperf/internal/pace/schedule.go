@@ -26,9 +26,15 @@ func NewSchedule(qps float64) (Schedule, error) {
 
 // Offset returns when slot i is intended, measured from the run's start.
 // Offsets are exact to the nanosecond for any i that fits the run, and
-// non-decreasing in i.
+// non-decreasing in i. An offset beyond time.Duration's range (a slot
+// hundreds of years away, at a tiny rate) saturates at the largest
+// Duration rather than wrapping to a negative one.
 func (s Schedule) Offset(i int64) time.Duration {
-	return time.Duration(math.Round(float64(i) * 1e9 / s.qps))
+	ns := math.Round(float64(i) * 1e9 / s.qps)
+	if !(ns < math.MaxInt64) { // float64(MaxInt64) is 2^63, one past the range
+		return math.MaxInt64
+	}
+	return time.Duration(ns)
 }
 
 // Slots returns the number of slots whose intended time falls in [0, d):
@@ -37,8 +43,13 @@ func (s Schedule) Slots(d time.Duration) int64 {
 	if d <= 0 {
 		return 0
 	}
-	n := int64(math.Ceil(d.Seconds() * s.qps))
-	// Correct the float estimate so that Offset(n-1) < d <= Offset(n).
+	n := int64(math.MaxInt64 - 1)
+	if est := math.Ceil(d.Seconds() * s.qps); est < math.MaxInt64 {
+		n = int64(est)
+	}
+	// Correct the float estimate so that Offset(n-1) < d <= Offset(n). Both
+	// loops run at most a few times: Offset is non-decreasing and saturates
+	// at the largest Duration, which no d exceeds.
 	for n > 0 && s.Offset(n-1) >= d {
 		n--
 	}

@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,6 +37,8 @@ type osWaiter struct {
 	fd          int
 	interrupted atomic.Bool
 	stopCtx     func() bool
+	stop        chan struct{} // closed by the first Interrupt; ends a fallback wait
+	stopOnce    sync.Once
 }
 
 func newOSWaiter(ctx context.Context) (*osWaiter, error) {
@@ -42,7 +46,7 @@ func newOSWaiter(ctx context.Context) (*osWaiter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("timerfd_create: %w", err)
 	}
-	w := &osWaiter{f: os.NewFile(uintptr(fd), "timerfd"), fd: fd}
+	w := &osWaiter{f: os.NewFile(uintptr(fd), "timerfd"), fd: fd, stop: make(chan struct{})}
 	w.stopCtx = context.AfterFunc(ctx, w.Interrupt)
 	return w, nil
 }
@@ -51,9 +55,13 @@ func (w *osWaiter) WaitUntil(base Instant, offset time.Duration) {
 	if w.interrupted.Load() {
 		return
 	}
-	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(base.mono + int64(offset))}
+	deadline := base.mono + int64(offset)
+	if offset > 0 && deadline < base.mono { // beyond the clock's range
+		deadline = math.MaxInt64
+	}
+	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(deadline)}
 	if err := unix.TimerfdSettime(w.fd, unix.TFD_TIMER_ABSTIME, &spec, nil); err != nil {
-		fallbackWait(base, offset)
+		w.fallbackWait(base, offset)
 		return
 	}
 	var buf [8]byte
@@ -65,6 +73,7 @@ func (w *osWaiter) WaitUntil(base Instant, offset time.Duration) {
 // Interrupt makes the current and every later wait return at once.
 func (w *osWaiter) Interrupt() {
 	w.interrupted.Store(true)
+	w.stopOnce.Do(func() { close(w.stop) })
 	_ = w.f.SetReadDeadline(time.Unix(1, 0)) // an error after Close is fine
 }
 
@@ -77,8 +86,17 @@ func (w *osWaiter) Close() error {
 	return nil
 }
 
-func fallbackWait(base Instant, offset time.Duration) {
-	if d := time.Until(base.Time.Add(offset)); d > 0 {
-		time.Sleep(d)
+// fallbackWait waits on the runtime's timers when the timerfd cannot be
+// armed; Interrupt still ends it.
+func (w *osWaiter) fallbackWait(base Instant, offset time.Duration) {
+	d := time.Until(base.Time.Add(offset))
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-w.stop:
 	}
 }

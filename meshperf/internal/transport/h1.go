@@ -107,38 +107,16 @@ func newH1Target(spec *Spec) (*h1Target, error) {
 		return nil, errors.New("transport: Timeout " + spec.Timeout.String() + " is invalid; want a duration > 0")
 	}
 	method := spec.MethodOf()
-	if !isToken(method) {
-		return nil, errors.New("transport: method " + strconv.Quote(method) +
-			" is not a valid HTTP token; want letters, digits or !#$%&'*+-.^_`|~, e.g. GET")
+	hostHeader, err := checkFields(spec)
+	if err != nil {
+		return nil, err
 	}
-	if method == "CONNECT" {
-		return nil, errors.New("transport: method CONNECT is not supported by the HTTP/1.1 client; want a method with a request/response exchange")
+	if hostHeader == "" {
+		hostHeader = u.Host
 	}
-
-	hostHeader := u.Host
 	names := make([]string, 0, len(spec.Header))
-	for name, values := range spec.Header {
-		if !isToken(name) {
-			return nil, errors.New("transport: header name " + strconv.Quote(name) +
-				" is not a valid HTTP token; want letters, digits or !#$%&'*+-.^_`|~")
-		}
-		for _, v := range values {
-			if strings.ContainsAny(v, "\r\n\x00") {
-				return nil, errors.New("transport: header " + name + " value " + strconv.Quote(v) +
-					" contains CR, LF or NUL, which are not allowed in a header value")
-			}
-		}
-		switch {
-		case strings.EqualFold(name, "Host"):
-			if len(values) != 1 {
-				return nil, errors.New("transport: header Host has " + strconv.Itoa(len(values)) +
-					" values; want exactly one")
-			}
-			hostHeader = values[0]
-		case strings.EqualFold(name, "Content-Length"), strings.EqualFold(name, "Transfer-Encoding"):
-			return nil, errors.New("transport: header " + name +
-				" is set by the client from Spec.Body; remove it from Spec.Header")
-		default:
+	for name := range spec.Header {
+		if !strings.EqualFold(name, "Host") {
 			names = append(names, name)
 		}
 	}

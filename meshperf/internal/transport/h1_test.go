@@ -275,7 +275,17 @@ func TestNewHTTP1RejectsBadSpecs(t *testing.T) {
 		{
 			name: "header value with CRLF",
 			spec: Spec{URL: parse("http://example.com/"), Timeout: time.Second, Header: http.Header{"X-Ok": {"a\r\nX-Evil: 1"}}},
-			want: []string{"header X-Ok", `"a\r\nX-Evil: 1"`, "CR, LF or NUL"},
+			want: []string{`header "X-Ok"`, `"a\r\nX-Evil: 1"`, "control character"},
+		},
+		{
+			name: "header value with \\x01",
+			spec: Spec{URL: parse("http://example.com/"), Timeout: time.Second, Header: http.Header{"X-Ok": {"a\x01b"}}},
+			want: []string{`"a\x01b"`, "control character"},
+		},
+		{
+			name: "Host twice by case",
+			spec: Spec{URL: parse("http://example.com/"), Timeout: time.Second, Header: http.Header{"Host": {"a"}, "host": {"b"}}},
+			want: []string{"header Host has 2 values"},
 		},
 		{
 			name: "two Host values",
@@ -295,6 +305,13 @@ func TestNewHTTP1RejectsBadSpecs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if strings.HasPrefix(tt.name, "header") || strings.Contains(tt.name, "Host") ||
+				strings.Contains(tt.name, "CONNECT") || strings.HasSuffix(tt.name, " header") {
+				// The h2c client sends the same fields and refuses the same ones.
+				if _, err := NewH2C(tt.spec); err == nil || !strings.Contains(err.Error(), tt.want[len(tt.want)-1]) {
+					t.Errorf("NewH2C error = %v, want it to contain %q", err, tt.want[len(tt.want)-1])
+				}
+			}
 			open, err := NewHTTP1(tt.spec)
 			if err == nil {
 				t.Fatalf("NewHTTP1 returned no error")

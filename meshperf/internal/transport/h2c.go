@@ -17,6 +17,9 @@ func NewH2C(spec Spec) (Opener, error) {
 	if err := checkSpec(spec); err != nil {
 		return nil, err
 	}
+	if _, err := checkFields(&spec); err != nil {
+		return nil, err
+	}
 	method := spec.MethodOf()
 	target := *spec.URL
 	return func() Conn {

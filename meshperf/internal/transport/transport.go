@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -141,6 +143,50 @@ func (s *Spec) MethodOf() string {
 	default:
 		return http.MethodGet
 	}
+}
+
+// checkFields validates the method and the extra header fields of spec,
+// which every transport sends: the method is a token other than CONNECT;
+// names are tokens; values hold no control character but tab; Host appears
+// at most once (it returns that value, or ""); Content-Length and
+// Transfer-Encoding are left to the client, which frames the body. Values
+// are quoted in errors, never printed raw.
+func checkFields(spec *Spec) (host string, err error) {
+	method := spec.MethodOf()
+	if !isToken(method) {
+		return "", errors.New("transport: method " + strconv.Quote(method) +
+			" is not a valid HTTP token; want letters, digits or !#$%&'*+-.^_`|~, e.g. GET")
+	}
+	if strings.EqualFold(method, "CONNECT") {
+		return "", errors.New("transport: method CONNECT is not supported by the clients; want a method with a request/response exchange")
+	}
+	hosts := 0
+	for name, values := range spec.Header {
+		if !isToken(name) {
+			return "", errors.New("transport: header name " + strconv.Quote(name) +
+				" is not a valid HTTP token; want letters, digits or !#$%&'*+-.^_`|~")
+		}
+		for _, v := range values {
+			if strings.ContainsFunc(v, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
+				return "", errors.New("transport: header " + strconv.Quote(name) + " value " + strconv.Quote(v) +
+					" contains a control character (CR, LF, NUL, ...); only tab is allowed in a header value")
+			}
+		}
+		switch {
+		case strings.EqualFold(name, "Host"):
+			hosts += len(values)
+			if len(values) > 0 {
+				host = values[0]
+			}
+		case strings.EqualFold(name, "Content-Length"), strings.EqualFold(name, "Transfer-Encoding"):
+			return "", errors.New("transport: header " + name +
+				" is set by the client from Spec.Body; remove it from Spec.Header")
+		}
+	}
+	if hosts > 1 {
+		return "", errors.New("transport: header Host has " + strconv.Itoa(hosts) + " values; want exactly one")
+	}
+	return host, nil
 }
 
 // dialer returns the Spec's dial function or a default one.
