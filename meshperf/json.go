@@ -64,17 +64,21 @@ func (l *latenciesMS) summary(name string) (latency.Summary, error) {
 		return latency.Summary{}, nil
 	}
 	s := latency.Summary{Count: l.Count}
-	for _, f := range []struct {
+	fields := []struct {
 		name string
 		ms   *float64
 		d    *time.Duration
 	}{{"min", l.Min, &s.Min}, {"average", l.Average, &s.Mean}, {"p50", l.P50, &s.P50}, {"p75", l.P75, &s.P75},
-		{"p90", l.P90, &s.P90}, {"p99", l.P99, &s.P99}, {"p999", l.P999, &s.P999}, {"max", l.Max, &s.Max}} {
-		switch {
-		case f.ms == nil:
-			return latency.Summary{}, fmt.Errorf("meshperf: result %s.%s is missing or null, but count is %d", name, f.name, l.Count)
-		case !(*f.ms >= 0 && *f.ms <= maxLatencyMS):
+		{"p90", l.P90, &s.P90}, {"p99", l.P99, &s.P99}, {"p999", l.P999, &s.P999}, {"max", l.Max, &s.Max}}
+	// A value out of range is named first: it is the more telling fault.
+	for _, f := range fields {
+		if f.ms != nil && !(*f.ms >= 0 && *f.ms <= maxLatencyMS) {
 			return latency.Summary{}, fmt.Errorf("meshperf: result %s.%s = %g is out of range: latencies are 0 to %g ms", name, f.name, *f.ms, maxLatencyMS)
+		}
+	}
+	for _, f := range fields {
+		if f.ms == nil {
+			return latency.Summary{}, fmt.Errorf("meshperf: result %s.%s is missing or null, but count is %d", name, f.name, l.Count)
 		}
 		*f.d = time.Duration(*f.ms * float64(time.Millisecond))
 	}
