@@ -767,7 +767,7 @@ func TestHTTP1DialFailures(t *testing.T) {
 		want       Kind
 		minElapsed time.Duration
 	}{
-		{name: "connection refused", want: KindConnect},
+		{name: "connection refused", want: KindConnectRefused},
 		{
 			name: "dialer error",
 			dial: func(context.Context, string, string) (net.Conn, error) {
@@ -786,7 +786,7 @@ func TestHTTP1DialFailures(t *testing.T) {
 				<-ctx.Done()
 				return nil, &net.OpError{Op: "dial", Net: "tcp", Err: ctx.Err()}
 			},
-			want:       KindTimeout,
+			want:       KindConnectTimeout,
 			minElapsed: timeout,
 		},
 	}
