@@ -41,6 +41,10 @@ const (
 // blocked read or write is interrupted at once and Do returns KindCanceled
 // (KindTimeout if ctx's deadline passed). Response bodies are read and
 // discarded; the 1xx interim responses before the final one are skipped.
+// Every three-digit status code from 100 to 999 is returned as it is (999
+// stays 999); a status line whose code has another number of digits or a
+// leading zero is a protocol error ("malformed status line" or "malformed
+// status code").
 // In steady state on a kept-alive connection Do does not allocate.
 //
 // A request that fails on a reused connection before any byte of its
