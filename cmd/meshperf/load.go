@@ -149,6 +149,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	res, runErr := meshperf.RunContext(ctx, meshperf.URL(rawURL), opts...)
+	runErr = explainErrorRate(runErr, *maxErr, set["max-error-rate"], budget)
 	if res != nil {
 		if err := writeOutputs(res, plan, *jsonOut, stdout); err != nil {
 			return errors.Join(runErr, err)
@@ -234,7 +235,9 @@ func writeSummary(w io.Writer, r *meshperf.Result, plan meshperf.Plan) {
 	}
 	fmt.Fprintf(w, ", %d warm-up discarded\n", r.WarmupRequests)
 	fmt.Fprintf(w, "status    %s\n", statusLine(r))
-	fmt.Fprintf(w, "errors    %d (%.3f%%)  late %d  unsent %d\n", r.Failures(), 100*r.ErrorRate(), r.Late, r.Unsent)
+	for _, line := range errorLines(r) {
+		fmt.Fprintln(w, line)
+	}
 	fmt.Fprintf(w, "%-10s %9s %9s %9s %9s %9s %9s %9s %9s\n", "", "min", "mean", "p50", "p75", "p90", "p99", "p99.9", "max")
 	for _, row := range []struct {
 		name string
