@@ -50,7 +50,10 @@ const (
 // A request that fails on a reused connection before any byte of its
 // response arrived (the server closed an idle connection) is sent once more
 // on a new connection, as browsers do. Every other failure is returned as an
-// *Error, and the connection is closed so the next Do redials.
+// *Error, and the connection is closed so the next Do redials. Bytes that
+// arrive while no request is outstanding fail the next request, unsent, as
+// KindProtocol "unsolicited response" (see checkIdle), so that responses
+// never pair with the wrong request.
 //
 // Close each Conn when its worker is done: it holds its socket and, while
 // a cancellable ctx is in use, a registration with that ctx.
@@ -191,6 +194,7 @@ type h1Conn struct {
 	conn   net.Conn // nil until dialed and after a close
 	reused bool     // conn has completed a response, so it may have gone stale
 	rd     respReader
+	idle   idleProbe // finds bytes that wait on conn between requests
 
 	// While a cancellable ctx is in use, stop unregisters the callback that
 	// interrupts conn's blocked I/O when watched (that ctx's Done) closes.
@@ -255,6 +259,9 @@ func (c *h1Conn) roundTrip(deadline time.Time) (int, error) {
 		return 0, err
 	}
 	c.rd.received = 0
+	if err := c.checkIdle(); err != nil {
+		return 0, err
+	}
 	if _, err := c.conn.Write(c.t.req); err != nil {
 		return 0, err
 	}
@@ -262,15 +269,43 @@ func (c *h1Conn) roundTrip(deadline time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if keepAlive && c.rd.buffered() == 0 {
+	if keepAlive {
+		// Bytes read past the response's end stay buffered: the next
+		// request's checkIdle reports them.
 		c.reused = true
 	} else {
-		// The response ends the connection, or bytes arrived past its
-		// end that no request asked for, so the framing is not what the
-		// server meant: start afresh.
 		_ = c.closeConn()
 	}
 	return status, nil
+}
+
+// checkIdle returns a protocol error when bytes arrived while no request
+// was outstanding: after the previous response ended, or on a new
+// connection before its first request. They answer no request of ours (an
+// extra response, one written early, or a body longer than its framing
+// said), and reading them as this request's response would pair every
+// later response with the wrong request. The request is then not sent and
+// Do closes the connection. A connection that the peer closed or reset
+// while idle is returned as io.EOF or the errno, a reset.
+//
+// Bytes already read past the last response are always caught. Bytes
+// still in the socket are found by peeking at it without blocking (one
+// recvfrom(MSG_PEEK|MSG_DONTWAIT) per request, on Linux and for
+// connections that are sockets); bytes that arrive after the request was
+// written cannot be told from its response, so a response written early
+// on a new connection is caught only if it arrived before the request
+// left, and otherwise by the next request.
+func (c *h1Conn) checkIdle() error {
+	if c.rd.buffered() == 0 {
+		waiting, err := c.idle.waiting()
+		if err != nil || !waiting {
+			return err
+		}
+		if err := c.rd.fill(); err != nil && c.rd.buffered() == 0 {
+			return err
+		}
+	}
+	return protocolError("unsolicited response: bytes arrived while no request was outstanding", c.rd.buf[c.rd.r:c.rd.w])
 }
 
 // dial connects c.conn, bounded by ctx and deadline. Its error is
@@ -290,6 +325,7 @@ func (c *h1Conn) dial(ctx context.Context, deadline time.Time) error {
 	}
 	c.conn, c.reused = conn, false
 	c.rd.reset(conn)
+	c.idle.reset(conn)
 	return nil
 }
 
@@ -319,6 +355,7 @@ func (c *h1Conn) closeConn() error {
 	err := c.conn.Close()
 	c.conn, c.reused = nil, false
 	c.rd.reset(nil)
+	c.idle.reset(nil)
 	return err
 }
 

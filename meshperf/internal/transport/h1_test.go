@@ -986,9 +986,10 @@ func TestHTTP1DialsLazilyAndClosesIdempotently(t *testing.T) {
 	}
 }
 
-func TestHTTP1UnrequestedBytesCloseTheConnection(t *testing.T) {
+func TestHTTP1UnrequestedBytesFailTheNextRequest(t *testing.T) {
 	// net.Pipe delivers each server write whole to the client's read, so
-	// the bytes after the response are seen together with it.
+	// the bytes after the response are read together with it. They answer
+	// no request: the next one fails, unsent, and its connection closes.
 	var (
 		dials atomic.Int64
 		addrs = make(chan string, 8)
@@ -1020,8 +1021,16 @@ func TestHTTP1UnrequestedBytesCloseTheConnection(t *testing.T) {
 		return client, nil
 	}
 	c := openH1Conn(t, Spec{URL: &url.URL{Scheme: "http", Host: "svc.test", Path: "/"}, Timeout: 5 * time.Second, Dial: dial})
-	for i := range 3 {
-		if status, err := c.Do(t.Context()); status != 200 || err != nil {
+	for i := range 5 {
+		status, err := c.Do(t.Context())
+		if i%2 == 1 {
+			if status != 0 || KindOf(err) != KindProtocol || !strings.Contains(err.Error(), `unsolicited response`) ||
+				!strings.Contains(err.Error(), `"EXTRA"`) {
+				t.Fatalf("request %d: Do = %d, %v; want a protocol error quoting the unsolicited bytes", i, status, err)
+			}
+			continue
+		}
+		if status != 200 || err != nil {
 			t.Fatalf("request %d: Do = %d, %v; want 200, nil", i, status, err)
 		}
 		if addr := <-addrs; addr != "svc.test:80" {
@@ -1029,7 +1038,7 @@ func TestHTTP1UnrequestedBytesCloseTheConnection(t *testing.T) {
 		}
 	}
 	if n := dials.Load(); n != 3 {
-		t.Errorf("%d dials for 3 requests; want 3", n)
+		t.Errorf("%d dials for 5 requests; want 3", n)
 	}
 }
 
@@ -1239,5 +1248,123 @@ func BenchmarkHTTP1Do(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestHTTP1UnsolicitedResponses checks that bytes which arrive while no
+// request is outstanding (an extra response, or one written before the
+// request) are a protocol error for the next request, whose connection is
+// closed, and never shift the pairing of requests and responses.
+func TestHTTP1UnsolicitedResponses(t *testing.T) {
+	const (
+		first  = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst"
+		second = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 6\r\n\r\nsecond"
+	)
+	tests := []struct {
+		name      string
+		early     string // written on each connection before its first request
+		extra     string // written after the first response on each connection
+		want      []h1Outcome
+		wantConns int64
+	}{
+		{
+			name:      "extra response after the first",
+			extra:     second,
+			want:      []h1Outcome{{status: 200}, {kind: KindProtocol}, {status: 200}},
+			wantConns: 2,
+		},
+		{
+			name:      "response before the request",
+			early:     second,
+			want:      []h1Outcome{{kind: KindProtocol}, {kind: KindProtocol}},
+			wantConns: 2,
+		},
+		{
+			name:      "stray bytes after the first response",
+			extra:     "\r\n",
+			want:      []h1Outcome{{status: 200}, {kind: KindProtocol}, {status: 200}},
+			wantConns: 2,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			written := make(chan struct{}, 8) // a value per unsolicited write
+			srv := startH1Server(t, func(s *h1Server, conn net.Conn) {
+				if tt.early != "" {
+					if _, err := io.WriteString(conn, tt.early); err != nil {
+						return
+					}
+					written <- struct{}{}
+				}
+				br := bufio.NewReader(conn)
+				for i := 0; ; i++ {
+					if _, err := http.ReadRequest(br); err != nil {
+						return
+					}
+					if _, err := io.WriteString(conn, first); err != nil {
+						return
+					}
+					if i == 0 && tt.extra != "" {
+						// The client has the first response before this
+						// write starts, so the bytes come apart from it.
+						time.Sleep(20 * time.Millisecond)
+						if _, err := io.WriteString(conn, tt.extra); err != nil {
+							return
+						}
+						written <- struct{}{}
+					}
+				}
+			})
+			wait := func() {
+				select {
+				case <-written:
+				case <-time.After(10 * time.Second):
+					t.Error("the server did not write within 10s")
+				}
+			}
+			var d net.Dialer
+			c := openH1Conn(t, Spec{URL: srv.url("/"), Timeout: 5 * time.Second,
+				Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+					conn, err := d.DialContext(ctx, network, addr)
+					if err == nil && tt.early != "" {
+						wait() // the early bytes are there before the request is written
+					}
+					return conn, err
+				}})
+			for i, want := range tt.want {
+				if tt.extra != "" && i == 1 {
+					wait()
+				}
+				status, err := c.Do(t.Context())
+				if status != want.status || KindOf(err) != want.kind {
+					t.Fatalf("request %d: Do = %d, %v (kind %v); want %d, kind %v", i, status, err, KindOf(err), want.status, want.kind)
+				}
+				if err != nil && !strings.Contains(err.Error(), "protocol: http1: unsolicited response") {
+					t.Errorf("request %d: error %q; want it to say \"protocol: http1: unsolicited response\"", i, err)
+				}
+			}
+			if n := srv.accepted.Load(); n != tt.wantConns {
+				t.Errorf("server accepted %d connections; want %d", n, tt.wantConns)
+			}
+		})
+	}
+}
+
+// BenchmarkHTTP1IdleProbe measures the check for unsolicited bytes that
+// precedes each request: one non-blocking peek at an idle socket.
+func BenchmarkHTTP1IdleProbe(b *testing.B) {
+	srv := startH1Server(b, h1Script(h1Step{resp: h1OK}))
+	conn, err := net.Dial("tcp", srv.ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = conn.Close() })
+	var p idleProbe
+	p.reset(conn)
+	b.ReportAllocs()
+	for b.Loop() {
+		if waiting, err := p.waiting(); waiting || err != nil {
+			b.Fatalf("waiting = %v, %v on an idle connection", waiting, err)
+		}
 	}
 }
