@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -220,30 +221,72 @@ func (c errConn) Do(context.Context) (int, error) { return 0, c.err }
 func (errConn) Close() error                      { return nil }
 
 func TestHTTP2AgainstAnHTTP1ServerIsAProtocolError(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	goHTTP1 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusOK)
 	}))
-	t.Cleanup(srv.Close)
-	u, err := url.Parse(srv.URL + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range []struct {
+	t.Cleanup(goHTTP1.Close)
+	// A server that answers anything with a bare HTML page and closes, as
+	// Python's http.server answers the HTTP/2 preface.
+	bare := startH1Server(t, func(_ *h1Server, conn net.Conn) {
+		buf := make([]byte, 64)
+		if _, err := conn.Read(buf); err != nil {
+			return
+		}
+		_, _ = io.WriteString(conn, "<!DOCTYPE HTML>\n<html><body>Error code: 505</body></html>\n")
+	})
+	tests := []struct {
 		name string
-		new  func(Spec) (Opener, error)
-	}{{"h2c", NewH2C}, {"grpc", NewGRPCHealth}} {
-		t.Run(p.name, func(t *testing.T) {
-			open, err := p.new(Spec{URL: u, Timeout: 2 * time.Second})
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := open()
-			t.Cleanup(func() { _ = c.Close() })
-			status, err := c.Do(t.Context())
-			if status != 0 || KindOf(err) != KindProtocol || !strings.Contains(err.Error(), "protocol: not gRPC/h2") ||
-				!strings.Contains(err.Error(), "HTTP/1.1") {
-				t.Fatalf("Do = %d, %v (kind %q); want kind protocol saying \"not gRPC/h2\" and what the server sent", status, err, KindOf(err))
-			}
-		})
+		url  string
+		want string
+	}{
+		{name: "HTTP/1.1 server", url: goHTTP1.URL + "/", want: `answered in HTTP/1 ("HTTP/1.1 `},
+		{name: "bare HTML answer", url: bare.url("/").String(), want: `first bytes ("<!DOCTYPE HTML>") are not an HTTP/2 SETTINGS frame`},
+	}
+	for _, tt := range tests {
+		u, err := url.Parse(tt.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []struct {
+			name string
+			new  func(Spec) (Opener, error)
+		}{{"h2c", NewH2C}, {"grpc", NewGRPCHealth}} {
+			t.Run(tt.name+"/"+p.name, func(t *testing.T) {
+				open, err := p.new(Spec{URL: u, Timeout: 2 * time.Second})
+				if err != nil {
+					t.Fatal(err)
+				}
+				c := open()
+				t.Cleanup(func() { _ = c.Close() })
+				status, err := c.Do(t.Context())
+				if status != 0 || KindOf(err) != KindProtocol || !strings.HasPrefix(err.Error(), "protocol: not gRPC/h2: ") ||
+					!strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("Do = %d, %v (kind %q); want kind protocol saying \"not gRPC/h2\" and %s", status, err, KindOf(err), tt.want)
+				}
+			})
+		}
+	}
+}
+
+func TestStartsWithSettings(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want bool
+	}{
+		{name: "empty SETTINGS", in: "\x00\x00\x00\x04\x00\x00\x00\x00\x00", want: true},
+		{name: "SETTINGS with two parameters", in: "\x00\x00\x0c\x04\x00\x00\x00\x00\x00\x00\x03\x00\x00\x00\x64", want: true},
+		{name: "SETTINGS ACK", in: "\x00\x00\x00\x04\x01\x00\x00\x00\x00", want: true},
+		{name: "short but plausible", in: "\x00\x00\x06\x04", want: true},
+		{name: "HTTP/1.1", in: "HTTP/1.1 400 Bad Request\r\n", want: false},
+		{name: "HTML", in: "<!DOCTYPE HTML>", want: false},
+		{name: "DATA frame", in: "\x00\x00\x05\x00\x00\x00\x00\x00\x01hello", want: false},
+		{name: "SETTINGS on a stream", in: "\x00\x00\x00\x04\x00\x00\x00\x00\x01", want: false},
+		{name: "SETTINGS of odd length", in: "\x00\x00\x05\x04\x00\x00\x00\x00\x00", want: false},
+	}
+	for _, tt := range tests {
+		if got := startsWithSettings(tt.in); got != tt.want {
+			t.Errorf("%s: startsWithSettings(%q) = %v, want %v", tt.name, tt.in, got, tt.want)
+		}
 	}
 }

@@ -58,11 +58,14 @@ func (p *peer) explain(err error, fallback Kind, deadline bool) error {
 	p.mu.Lock()
 	first, dialErr, live := p.first, p.dialErr, p.live
 	p.mu.Unlock()
+	line, _, _ := strings.Cut(first, "\n")
+	line = strings.TrimSuffix(line, "\r")
 	switch {
 	case strings.HasPrefix(first, "HTTP/"):
-		line, _, _ := strings.Cut(first, "\n")
-		return &Error{Kind: KindProtocol, Err: fmt.Errorf("not gRPC/h2: the server answered in HTTP/1 (%q): %w",
-			strings.TrimSuffix(line, "\r"), err)}
+		return &Error{Kind: KindProtocol, Err: fmt.Errorf("not gRPC/h2: the server answered in HTTP/1 (%q): %w", line, err)}
+	case first != "" && !startsWithSettings(first):
+		return &Error{Kind: KindProtocol, Err: fmt.Errorf("not gRPC/h2: the server's first bytes (%q) are not an HTTP/2 SETTINGS frame: %w",
+			line, err)}
 	case live > 0:
 		return &Error{Kind: fallback, Err: err}
 	case dialErr != nil:
@@ -100,4 +103,20 @@ func (c *peerConn) Close() error {
 		c.p.mu.Unlock()
 	}
 	return c.Conn.Close()
+}
+
+// startsWithSettings reports whether b can begin an HTTP/2 server's
+// connection preface: a SETTINGS frame (type 4) on stream 0 whose length is
+// a multiple of 6 (RFC 9113, sections 3.4 and 6.5). Fewer than 9 bytes are
+// judged on what is there.
+func startsWithSettings(b string) bool {
+	const header = 9
+	if len(b) >= 4 && b[3] != 0x4 {
+		return false
+	}
+	if len(b) < header {
+		return true
+	}
+	length := int(b[0])<<16 | int(b[1])<<8 | int(b[2])
+	return length%6 == 0 && b[5]&0x7f == 0 && b[6] == 0 && b[7] == 0 && b[8] == 0
 }
