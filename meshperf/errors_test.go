@@ -92,7 +92,7 @@ func TestTooManyErrorsNamesMaxErrorRate(t *testing.T) {
 	if !errors.As(err, &re) || re.Failures != 4 || re.Requests != 103 || re.Max != 0.01 {
 		t.Fatalf("error %v: want an *ErrorRateError with 4 of 103 failed over 0.01, got %+v", err, re)
 	}
-	for _, want := range []string{"4 of 103", "MaxErrorRate 0.01", "MaxErrorRate(0.04)", "status 503: 1",
+	for _, want := range []string{"4 of 103", "MaxErrorRate 0.01", "meshperf.MaxErrorRate(0.04)", "status 503: 1",
 		"connect: 2 (first: dial tcp 127.0.0.1:1: no route in this namespace)"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)

@@ -113,7 +113,7 @@ func (e *ErrorRateError) Suggest() float64 { return min(math.Ceil(100*e.Rate())/
 
 func (e *ErrorRateError) Error() string {
 	return fmt.Sprintf("meshperf: %s: %v: %d of %d failed (%.2f%%), above MaxErrorRate %g (%.2f%%); "+
-		"if that share is expected, raise it with the MaxErrorRate option, e.g. MaxErrorRate(%g)%s",
+		"if that share is expected, raise it with the option meshperf.MaxErrorRate, e.g. meshperf.MaxErrorRate(%g)%s",
 		e.URL, ErrTooManyErrors, e.Failures, e.Requests, 100*e.Rate(), e.Max, 100*e.Max, e.Suggest(), e.Detail)
 }
 
