@@ -288,6 +288,11 @@ func (c *h1Conn) roundTrip(deadline time.Time) (int, error) {
 // Do closes the connection. A connection that the peer closed or reset
 // while idle is returned as io.EOF or the errno, a reset.
 //
+// One exception, as in Go's net/http client: a 408 response on a reused
+// connection is the server timing out the idle connection before it saw
+// this request, so it is returned as a reset before any byte of the
+// response, and Do sends the request once more on a new connection.
+//
 // Bytes already read past the last response are always caught. Bytes
 // still in the socket are found by peeking at it without blocking (one
 // recvfrom(MSG_PEEK|MSG_DONTWAIT) per request, on Linux and for
@@ -305,7 +310,21 @@ func (c *h1Conn) checkIdle() error {
 			return err
 		}
 	}
-	return protocolError("unsolicited response: bytes arrived while no request was outstanding", c.rd.buf[c.rd.r:c.rd.w])
+	unsolicited := c.rd.buf[c.rd.r:c.rd.w]
+	if c.reused && is408(unsolicited) {
+		c.rd.received = 0
+		return errIdle408
+	}
+	return protocolError("unsolicited response: bytes arrived while no request was outstanding", unsolicited)
+}
+
+// errIdle408 is a server's 408 on an idle kept-alive connection.
+var errIdle408 = &Error{Kind: KindReset, Err: errors.New("http1: the server timed out the idle connection (408)")}
+
+// is408 reports whether b starts with the status line of a 408 response.
+func is408(b []byte) bool {
+	return len(b) >= 12 && string(b[:7]) == "HTTP/1." && string(b[8:12]) == " 408" &&
+		(len(b) == 12 || b[12] == ' ' || b[12] == '\r' || b[12] == '\n')
 }
 
 // dial connects c.conn, bounded by ctx and deadline. Its error is

@@ -1263,7 +1263,7 @@ func TestHTTP1UnsolicitedResponses(t *testing.T) {
 	tests := []struct {
 		name      string
 		early     string // written on each connection before its first request
-		extra     string // written after the first response on each connection
+		extra     string // written after the first response on the first connection
 		want      []h1Outcome
 		wantConns int64
 	}{
@@ -1280,6 +1280,14 @@ func TestHTTP1UnsolicitedResponses(t *testing.T) {
 			wantConns: 2,
 		},
 		{
+			// As Go's net/http client does, a 408 on an idle connection
+			// is the server closing it, and the request goes on a new one.
+			name:      "408 on an idle connection",
+			extra:     "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+			want:      []h1Outcome{{status: 200}, {status: 200}, {status: 200}},
+			wantConns: 2,
+		},
+		{
 			name:      "stray bytes after the first response",
 			extra:     "\r\n",
 			want:      []h1Outcome{{status: 200}, {kind: KindProtocol}, {status: 200}},
@@ -1289,6 +1297,7 @@ func TestHTTP1UnsolicitedResponses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			written := make(chan struct{}, 8) // a value per unsolicited write
+			var extraSent atomic.Bool         // extra goes on the first connection only
 			srv := startH1Server(t, func(s *h1Server, conn net.Conn) {
 				if tt.early != "" {
 					if _, err := io.WriteString(conn, tt.early); err != nil {
@@ -1304,7 +1313,7 @@ func TestHTTP1UnsolicitedResponses(t *testing.T) {
 					if _, err := io.WriteString(conn, first); err != nil {
 						return
 					}
-					if i == 0 && tt.extra != "" {
+					if i == 0 && tt.extra != "" && !extraSent.Swap(true) {
 						// The client has the first response before this
 						// write starts, so the bytes come apart from it.
 						time.Sleep(20 * time.Millisecond)
