@@ -94,6 +94,7 @@ func TestDialFailuresNameTheCause(t *testing.T) {
 		{name: "ENFILE", dial: dialErr("socket", syscall.ENFILE), wantName: "local", wantMsg: "fs.file-max"},
 		{name: "EADDRNOTAVAIL", dial: dialErr("connect", syscall.EADDRNOTAVAIL), wantName: "local", wantMsg: "ip_local_port_range"},
 		{name: "ENOBUFS", dial: dialErr("socket", syscall.ENOBUFS), wantName: "local", wantMsg: "no buffer space"},
+		{name: "ECONNRESET while connecting", dial: dialErr("connect", syscall.ECONNRESET), wantName: "connect", wantMsg: "connection reset by peer"},
 		{name: "other dial error", dial: dialErr("connect", syscall.EPERM), wantName: "connect", wantMsg: "operation not permitted"},
 	}
 	for _, tt := range tests {
