@@ -11,12 +11,24 @@ BENCH           ?= .
 BENCHTIME       ?= 1s# load benchmarks take longer than this per run, so they run once
 COUNT           ?= 1
 
-.PHONY: test bench demo demo-echo examples ci-gate lint cover fmt tools
+.PHONY: check test bench demo demo-echo examples ci-gate lint cover fmt tools
+
+## check: the contributor's quick loop, under 2 minutes on 2 cores: every
+## package's unit tests and the fast integration tests, the ground truths
+## (stall, precision, rate) scaled down, without the race detector. Long
+## suites (docker, kube, full sweeps, the ci-gate example) skip under -short
+## and say so. CI never runs it; make test is the real thing.
+check:
+	@bash -o pipefail -c '$(GO) test -short -count=1 -timeout 5m -json $(PKGS) | $(GO) run ./hack/testsum'
 
 ## test: every test, with the race detector, one package at a time so that
-## timing tests never share the two cores with another package's tests
+## timing tests never share the two cores with another package's tests. It
+## prints each package, each failure and each skip with its reason;
+## TESTSUM_FLAGS='-strict -allow envoy,pipy' (as CI runs it) fails on any
+## other skip.
+TESTSUM_FLAGS ?=
 test:
-	$(GO) test -race -count=1 -p 1 -timeout 20m $(PKGS)
+	@bash -o pipefail -c '$(GO) test -race -count=1 -p 1 -timeout 20m -json $(PKGS) | $(GO) run ./hack/testsum $(TESTSUM_FLAGS)'
 
 ## bench: the Go benchmarks (generator throughput and CPU, memory, waiter lag)
 bench:

@@ -21,6 +21,29 @@ const DefaultMaxErrorRate = 0.01
 // the error rate at least 1/Requests, which exceeds it.
 const NoErrors = math.SmallestNonzeroFloat64
 
+// DefaultMaxUnsent is the unsent ceiling used when a Budget's MaxUnsent is
+// 0: 0.1% of the planned slots of an open-loop window. An unsent slot is a
+// request the generator could not send before the window closed because
+// every worker was waiting on the target; it is never measured, and it
+// would have been among the slowest. At 0.1%, the p99 of all planned
+// requests is at most the p99.1 of those sent, even if every unsent one
+// would have been the slowest.
+const DefaultMaxUnsent = 0.001
+
+// NoUnsent, as a MaxUnsent, allows no unsent slot at all. AnyUnsent sets
+// no unsent ceiling: the latencies then describe only the requests that
+// were sent, however few.
+const (
+	NoUnsent  = math.SmallestNonzeroFloat64
+	AnyUnsent = 1.0
+)
+
+// Metrics of the Violations that every Budget checks, whatever its limits.
+const (
+	MetricUnsent   = "unsent"
+	MetricOverflow = "overflow"
+)
+
 // Resource keys of meshperf.Result.Resources.
 const (
 	ClientSidecar = "client-sidecar"
@@ -29,8 +52,13 @@ const (
 )
 
 // Budget holds limits on one Result. A zero field sets no limit, except
-// MaxErrorRate, whose zero means DefaultMaxErrorRate. Every ceiling is
-// inclusive: a value equal to it passes.
+// MaxErrorRate and MaxUnsent, whose zero means DefaultMaxErrorRate and
+// DefaultMaxUnsent. Every ceiling is inclusive: a value equal to it passes.
+//
+// Whatever its limits, a Budget fails a Result that answered no request,
+// one whose unsent share is over the ceiling, and one with latencies above
+// the histograms' range (Result.Overflow): their latencies are missing or
+// clamped, not measured.
 //
 // Latency ceilings apply to Result.Latency (response time, from the
 // intended send). CPU ceilings apply to Resources.CPUMean, memory ceilings
@@ -44,6 +72,11 @@ type Budget struct {
 	// MaxErrorRate is the ceiling on Result.ErrorRate, a share 0–1 of
 	// Requests. 0 means DefaultMaxErrorRate; NoErrors allows none.
 	MaxErrorRate float64
+	// MaxUnsent is the ceiling on Result.Unsent as a share 0–1 of the
+	// window's planned slots (Requests + Unsent). 0 means
+	// DefaultMaxUnsent; NoUnsent allows none; AnyUnsent (1) sets no
+	// ceiling. Closed-loop steps plan no slots and leave none unsent.
+	MaxUnsent float64
 	// MinQPSRatio is the floor on ActualQPS / RequestedQPS, 0–1, e.g. 0.99.
 	// Closed-loop steps (RequestedQPS 0) have no ratio and skip it.
 	MinQPSRatio float64
@@ -110,6 +143,7 @@ func (b Budget) Evaluate(res *meshperf.Result) error {
 	}
 	e := evaluation{res: res, step: StepOf(res)}
 	e.health(b.MaxErrorRate)
+	e.delivery(b.MaxUnsent)
 	if res.Latency.Count > 0 {
 		for _, l := range []struct {
 			metric     string
@@ -237,6 +271,9 @@ func (b Budget) validate() error {
 	if err := checkShare("Budget.MaxErrorRate", b.MaxErrorRate); err != nil {
 		return err
 	}
+	if err := checkShare("Budget.MaxUnsent", b.MaxUnsent); err != nil {
+		return err
+	}
 	if err := checkShare("Budget.MinQPSRatio", b.MinQPSRatio); err != nil {
 		return err
 	}
@@ -296,6 +333,32 @@ func (e *evaluation) health(maxErrorRate float64) {
 			limit = 0
 		}
 		e.add(&Violation{Metric: "err", Limit: limit, Got: Percent(100 * rate)})
+	}
+}
+
+// delivery reports what makes the latencies incomplete: an unsent share of
+// the planned slots over the ceiling (0: DefaultMaxUnsent), and latencies
+// above the histograms' range.
+func (e *evaluation) delivery(maxUnsent float64) {
+	r := e.res
+	if maxUnsent == 0 {
+		maxUnsent = DefaultMaxUnsent
+	}
+	if planned := r.Requests + r.Unsent; r.Unsent > 0 && maxUnsent < AnyUnsent {
+		if share := float64(r.Unsent) / float64(planned); share > maxUnsent {
+			limit := Percent(100 * maxUnsent)
+			if maxUnsent == NoUnsent {
+				limit = 0
+			}
+			e.add(&Violation{Metric: MetricUnsent, Limit: limit, Got: Unsent{Slots: r.Unsent, Planned: planned, Late: r.Late}})
+		}
+	}
+	if r.Overflow > 0 {
+		var top time.Duration
+		if r.ResponseHist != nil {
+			top = r.ResponseHist.Highest()
+		}
+		e.add(&Violation{Metric: MetricOverflow, Limit: count(0), Got: Overflow{Count: r.Overflow, Highest: top}})
 	}
 }
 

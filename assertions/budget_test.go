@@ -76,6 +76,36 @@ func TestBudgetEvaluate(t *testing.T) {
 			r.Labels["mode"] = "client-only"
 			delete(r.Resources, ServerSidecar)
 		})},
+		{name: "unsent over the default ceiling fails", budget: Budget{P99: time.Minute}, res: result(func(r *meshperf.Result) {
+			// meshperf load -qps 100 -c 1 against a 50 ms server: 59 sent, 241 unsent.
+			r.Requests, r.Unsent, r.Late, r.StatusCodes, r.Latency.Count = 59, 241, 58, map[int]int64{200: 59}, 59
+		}), want: []string{"unsent"}},
+		{name: "unsent at the default ceiling passes", res: result(func(r *meshperf.Result) {
+			r.Requests, r.Unsent = 9990, 10 // 0.1% of 10000 planned slots
+			r.StatusCodes, r.Latency.Count = map[int]int64{200: 9990}, 9990
+		})},
+		{name: "unsent just over the default ceiling fails", res: result(func(r *meshperf.Result) {
+			r.Requests, r.Unsent = 9989, 11
+			r.StatusCodes, r.Latency.Count = map[int]int64{200: 9989}, 9989
+		}), want: []string{"unsent"}},
+		{name: "explicit unsent ceiling", budget: Budget{MaxUnsent: 0.05}, res: result(func(r *meshperf.Result) {
+			r.Requests, r.Unsent = 960, 40
+		})},
+		{name: "NoUnsent fails one unsent slot", budget: Budget{MaxUnsent: NoUnsent}, res: result(func(r *meshperf.Result) {
+			r.Unsent = 1
+		}), want: []string{"unsent"}},
+		{name: "AnyUnsent sets no ceiling", budget: Budget{MaxUnsent: AnyUnsent}, res: result(func(r *meshperf.Result) {
+			r.Requests, r.Unsent, r.StatusCodes, r.Latency.Count = 59, 241, map[int]int64{200: 59}, 59
+		})},
+		{name: "closed loop has no unsent", res: result(func(r *meshperf.Result) {
+			r.RequestedQPS, r.ActualQPS = 0, 50000
+		})},
+		{name: "overflow fails", budget: Budget{P99: time.Minute}, res: result(func(r *meshperf.Result) {
+			r.Overflow = 3
+		}), want: []string{"overflow"}},
+		{name: "overflow fails a budget without limits", res: result(func(r *meshperf.Result) {
+			r.Overflow = 1
+		}), want: []string{"overflow"}},
 		{name: "app cpu", budget: Budget{AppCPU: 250 * meshperf.Millicore}, res: result(), want: []string{"app_cpu"}},
 		{name: "app cpu not measured", budget: Budget{AppCPU: meshperf.Core}, res: result(func(r *meshperf.Result) {
 			r.Resources = nil
@@ -118,6 +148,8 @@ func TestBudgetInvalid(t *testing.T) {
 		{name: "negative ratio", budget: Budget{MinQPSRatio: -0.5}, want: "Budget.MinQPSRatio = -0.5"},
 		{name: "negative cpu", budget: Budget{AppCPU: -meshperf.Core}, want: "Budget.AppCPU = -1000m"},
 		{name: "negative memory", budget: Budget{TotalSidecarMemory: -1}, want: "Budget.TotalSidecarMemory = -1 bytes"},
+		{name: "unsent in percent", budget: Budget{MaxUnsent: 5}, want: "Budget.MaxUnsent = 5: must be a share from 0 to 1"},
+		{name: "negative unsent", budget: Budget{MaxUnsent: -0.1}, want: "Budget.MaxUnsent = -0.1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,6 +200,13 @@ func TestCheckGolden(t *testing.T) {
 				r.Labels = nil
 			}))
 		}},
+		{name: "Budget.Check unsent and overflow", check: func(ft *fakeT) {
+			Budget{P99: time.Minute}.Check(ft, result(func(r *meshperf.Result) {
+				r.RequestedQPS, r.ActualQPS, r.Concurrency = 100, 19.7, 1
+				r.Requests, r.Unsent, r.Late, r.StatusCodes, r.Latency.Count = 59, 241, 58, map[int]int64{200: 59}, 59
+				r.Overflow = 2
+			}))
+		}},
 		{name: "Budget.Require stops once", check: func(ft *fakeT) {
 			Budget{P50: 100 * time.Microsecond, P99: 300 * time.Microsecond}.Require(ft, result())
 		}},
@@ -199,4 +238,23 @@ func TestCheckGolden(t *testing.T) {
 func TestViolationsError(t *testing.T) {
 	err := Budget{P50: 100 * time.Microsecond, P99: 300 * time.Microsecond}.Evaluate(result())
 	golden(t, "violations.golden", err.Error()+"\n")
+}
+
+// TestBudgetUnsentAndOverflowCarryCounts: the violations carry the counts
+// in typed values, so that code can read them, not only the message.
+func TestBudgetUnsentAndOverflowCarryCounts(t *testing.T) {
+	err := Budget{P99: time.Minute}.Evaluate(result(func(r *meshperf.Result) {
+		r.Requests, r.Unsent, r.Late, r.StatusCodes, r.Latency.Count = 59, 241, 58, map[int]int64{200: 59}, 59
+		r.Overflow = 2
+	}))
+	var vs Violations
+	if !errors.As(err, &vs) || len(vs) != 2 {
+		t.Fatalf("Evaluate = %v, want an unsent and an overflow violation", err)
+	}
+	if got, ok := vs[0].Got.(Unsent); !ok || got != (Unsent{Slots: 241, Planned: 300, Late: 58}) || vs[0].Limit != Percent(100*DefaultMaxUnsent) {
+		t.Errorf("unsent violation got %#v, limit %v", vs[0].Got, vs[0].Limit)
+	}
+	if got, ok := vs[1].Got.(Overflow); !ok || got.Count != 2 {
+		t.Errorf("overflow violation got %#v", vs[1].Got)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meshperf/meshperf/internal/quantity"
 	"github.com/meshperf/meshperf/meshperf"
 )
 
@@ -34,6 +35,8 @@ func (e *ParseError) Error() string {
 //
 //	p50 p90 p99 p999 max          <  Go duration: 5ms, 300us, 1.5s
 //	err                           <  percentage of requests: 0.1%; 0% allows none
+//	unsent                        <  percentage of the planned slots never sent: 1%;
+//	                                 0% allows none, 100% sets no ceiling
 //	qps_ratio                     >  actual/requested QPS: 0.99 or 99%
 //	sidecar_cpu client_sidecar_cpu server_sidecar_cpu total_sidecar_cpu app_cpu
 //	                              <  CPU as meshperf.ParseCPU: 500m, 1
@@ -43,8 +46,10 @@ func (e *ParseError) Error() string {
 //	                              <  meshed − baseline: 2ms, or relative: 20%
 //	overhead_cpu                  <  meshed − baseline CPU: 200m, or relative: 50%
 //
-// "err" sets both Budget.MaxErrorRate and Overhead.MaxErrorRate. An empty
-// string is the zero Thresholds.
+// "err" sets both Budget.MaxErrorRate and Overhead.MaxErrorRate; "unsent"
+// sets Budget.MaxUnsent. Without an err or unsent clause, the Budget's
+// defaults apply (DefaultMaxErrorRate, DefaultMaxUnsent). An empty string
+// is the zero Thresholds.
 func ParseBudget(s string) (Thresholds, error) {
 	var t Thresholds
 	if strings.TrimSpace(s) == "" {
@@ -140,6 +145,34 @@ var clauses = []clause{
 			case r == 0:
 				return "", false
 			case r == NoErrors:
+				return "0%", true
+			}
+			return exactText(100*r, func(s string) bool {
+				p, err := parsePercent(s + "%")
+				return err == nil && p/100 == r
+			}) + "%", true
+		},
+	},
+	{
+		name: "unsent",
+		parse: func(t *Thresholds, value string) error {
+			p, err := parsePercent(value)
+			if err != nil || p > 100 {
+				return fmt.Errorf("%q is not an unsent share: write a percentage of the planned slots from 0%% to 100%%, e.g. unsent<1%% (0%% allows none, 100%% sets no ceiling)", value)
+			}
+			share := p / 100
+			if share == 0 {
+				share = NoUnsent
+			}
+			t.Budget.MaxUnsent = share
+			return nil
+		},
+		format: func(t Thresholds) (string, bool) {
+			r := t.Budget.MaxUnsent
+			switch r {
+			case 0:
+				return "", false
+			case NoUnsent:
 				return "0%", true
 			}
 			return exactText(100*r, func(s string) bool {
@@ -288,50 +321,16 @@ func overheadClause(name string, cpu bool, field func(*Thresholds) *Limit) claus
 }
 
 // parseDuration reads a Go duration that is not negative.
-func parseDuration(s string) (time.Duration, error) {
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, err
-	}
-	if d < 0 {
-		return 0, fmt.Errorf("negative duration %s", s)
-	}
-	return d, nil
-}
+func parseDuration(s string) (time.Duration, error) { return quantity.Duration(s) }
 
 // parsePercent reads "12.5%" as 12.5: finite and not negative.
-func parsePercent(s string) (float64, error) {
-	num, ok := strings.CutSuffix(s, "%")
-	if !ok {
-		return 0, fmt.Errorf("%q: no %% sign", s)
-	}
-	return parseFloat(num)
-}
+func parsePercent(s string) (float64, error) { return quantity.Percent(s) }
 
 // parseFloat reads a finite number that is not negative.
-func parseFloat(s string) (float64, error) {
-	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || !(v >= 0) || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("%q: not a finite number ≥ 0", s)
-	}
-	return v, nil
-}
+func parseFloat(s string) (float64, error) { return quantity.Number(s) }
 
-// parseBytes is meshperf.ParseBytes, refusing what does not convert to a
-// byte count (NaN, or values that overflow to negative).
-func parseBytes(s string) (meshperf.Bytes, error) {
-	if l := strings.ToLower(s); strings.Contains(l, "nan") || strings.Contains(l, "inf") {
-		return 0, fmt.Errorf("%q: not a finite number", s)
-	}
-	b, err := meshperf.ParseBytes(s)
-	if err != nil {
-		return 0, err
-	}
-	if b < 0 {
-		return 0, fmt.Errorf("%q: too large", s)
-	}
-	return b, nil
-}
+// parseBytes reads a memory quantity as meshperf.ParseBytes does.
+func parseBytes(s string) (meshperf.Bytes, error) { return meshperf.ParseBytes(s) }
 
 // exactText prints v, or a float within a few ulps of it, as the shortest
 // decimal that ok accepts, so that scaled values (percent, millicores)

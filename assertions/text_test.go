@@ -38,6 +38,24 @@ func TestParseBudget(t *testing.T) {
 			print: "p50<300µs,max<1.5s,qps_ratio>0.995,server_sidecar_mem<1536Mi,total_sidecar_mem<1000000000,overhead_cpu<200m",
 		},
 		{
+			name:  "unsent ceiling",
+			in:    "p99<5ms,unsent<0.5%",
+			want:  Thresholds{Budget: Budget{P99: 5 * time.Millisecond, MaxUnsent: 0.005}},
+			print: "p99<5ms,unsent<0.5%",
+		},
+		{
+			name:  "no unsent allowed",
+			in:    "unsent<0%",
+			want:  Thresholds{Budget: Budget{MaxUnsent: NoUnsent}},
+			print: "unsent<0%",
+		},
+		{
+			name:  "no unsent ceiling",
+			in:    "unsent<100%",
+			want:  Thresholds{Budget: Budget{MaxUnsent: AnyUnsent}},
+			print: "unsent<100%",
+		},
+		{
 			name:  "no errors allowed",
 			in:    "err<0%,overhead_max<0s,overhead_cpu<50%",
 			want:  Thresholds{Budget: Budget{MaxErrorRate: NoErrors}, Overhead: Overhead{MaxErrorRate: NoErrors, Max: time.Duration(0), CPU: Percent(50)}},
@@ -79,6 +97,9 @@ func TestParseBudgetErrors(t *testing.T) {
 		{name: "error rate as a fraction", in: "err<0.001"},
 		{name: "error rate over 100%", in: "err<150%"},
 		{name: "ratio over 1", in: "qps_ratio>1.5"},
+		{name: "unsent as a fraction", in: "unsent<0.01"},
+		{name: "unsent over 100%", in: "unsent<101%"},
+		{name: "unsent as a floor", in: "unsent>1%"},
 		{name: "bad cpu", in: "sidecar_cpu<500mc"},
 		{name: "zero cpu", in: "app_cpu<0"},
 		{name: "bad memory", in: "sidecar_mem<128MB"},
@@ -107,6 +128,7 @@ func FuzzParseBudget(f *testing.F) {
 		"p99<5ms,p999<20ms,err<0.1%,sidecar_cpu<500m,sidecar_mem<128Mi,client_sidecar_cpu<300m,app_cpu<1,qps_ratio>0.99,overhead_p99<2ms,overhead_p50<20%",
 		"p50<300us,max<1.5s,qps_ratio>99.5%,total_sidecar_mem<1G,server_sidecar_mem<1.5Gi,overhead_cpu<200m",
 		"err<0%,overhead_max<0s,overhead_cpu<50%",
+		"unsent<0%", "unsent<100%", "unsent<0.1%,err<1%",
 		"err<33.333333333333%,app_cpu<0.1234567m,sidecar_mem<1.5,overhead_p90<1e-7%",
 		"p99>5ms", "p99<=5ms", "p99<5ms,,", "unknown<1",
 	} {

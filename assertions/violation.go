@@ -36,8 +36,18 @@ type Violation struct {
 // Error reads, for example,
 // "p99 6.20ms exceeds ceiling 5.00ms (1000 samples; mode=both conc=8 qps=1000)".
 func (v *Violation) Error() string {
-	if v.Metric == MetricSamples {
+	switch v.Metric {
+	case MetricSamples:
 		return fmt.Sprintf("no answered request: 0 samples (%s)", v.Step)
+	case MetricUnsent:
+		if u, ok := v.Got.(Unsent); ok {
+			return fmt.Sprintf("unsent: %s, over the ceiling %s: the target did not take the planned load, and the latencies describe only what was sent (%d samples; %s)",
+				u, show(v.Limit), v.Samples, v.Step)
+		}
+	case MetricOverflow:
+		if o, ok := v.Got.(Overflow); ok {
+			return fmt.Sprintf("overflow: %s; the latencies near the top are a floor, not a measurement (%d samples; %s)", o, v.Samples, v.Step)
+		}
 	}
 	var b strings.Builder
 	b.WriteString(v.Metric)
@@ -136,6 +146,38 @@ type Percent float64
 // String prints p with up to four significant digits, e.g. "0.1%".
 func (p Percent) String() string {
 	return strconv.FormatFloat(float64(p), 'g', 4, 64) + "%"
+}
+
+// Unsent is the Got of an "unsent" Violation: Slots of the Planned slots
+// of an open-loop window were never sent (Result.Unsent of Result.Requests
+// + Result.Unsent); Late of those sent left after their intended time
+// (Result.Late).
+type Unsent struct{ Slots, Planned, Late int64 }
+
+// String reads "241 of 300 planned slots (80.33%) never sent, 58 of the
+// 59 sent left late".
+func (u Unsent) String() string {
+	s := fmt.Sprintf("%d of %d planned slots (%s) never sent", u.Slots, u.Planned, Percent(100*float64(u.Slots)/float64(u.Planned)))
+	if u.Late > 0 {
+		s += fmt.Sprintf(", %d of the %d sent left late", u.Late, u.Planned-u.Slots)
+	}
+	return s
+}
+
+// Overflow is the Got of an "overflow" Violation: Count latencies above
+// the response histogram's highest trackable value Highest (0: not known,
+// the Result carries no histogram), recorded at it (Result.Overflow).
+type Overflow struct {
+	Count   int64
+	Highest time.Duration
+}
+
+// String reads "3 latencies above the histogram's range (1m0s), counted at its top".
+func (o Overflow) String() string {
+	if o.Highest > 0 {
+		return fmt.Sprintf("%d latencies above the histogram's range (%v), counted at its top", o.Count, o.Highest)
+	}
+	return fmt.Sprintf("%d latencies above the histogram's range, counted at its top", o.Count)
 }
 
 // count prints a plain number in a Violation.

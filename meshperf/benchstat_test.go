@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/meshperf/meshperf/fixtures/echo"
+	"github.com/meshperf/meshperf/internal/testenv"
 	"github.com/meshperf/meshperf/meshperf"
 )
 
@@ -17,9 +18,7 @@ import (
 // runs in a child process: two "modes", the second served with 300 µs of
 // extra service time, named key=value as users are told to.
 func BenchmarkModesForBenchstat(b *testing.B) {
-	if os.Getenv("MESHPERF_BENCHSTAT_CHILD") != "1" {
-		b.Skip("run by TestBenchstatReadsOurOutput")
-	}
+	testenv.HelperProcess(b, "MESHPERF_BENCHSTAT_CHILD", "TestBenchstatReadsOurOutput")
 	for _, mode := range []struct {
 		name  string
 		delay time.Duration
@@ -41,9 +40,7 @@ func BenchmarkModesForBenchstat(b *testing.B) {
 // out scaled to time with SI prefixes, and -col /mode must put baseline and
 // both side by side.
 func TestBenchstatReadsOurOutput(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs a benchmark and builds benchstat")
-	}
+	testenv.Long(t, "runs a benchmark and builds benchstat")
 	dir := t.TempDir()
 	bench := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^BenchmarkModesForBenchstat$",
 		"-test.benchtime=1x", "-test.count=5")

@@ -130,7 +130,8 @@ type CapacityStep struct {
 type CapacityResult struct {
 	// QPS is the capacity: the highest rate that passed. With boundary
 	// repeats it is the lowest of the tries' boundaries (Tries), so that it
-	// passed every time. 0 when nothing passed.
+	// passed every time. 0 when nothing passed, and when a try found no
+	// passing rate (Censored): then no rate passed in every try.
 	QPS float64
 	// Converged is true when the search bracketed the boundary: a rate
 	// that passed and one at most Tolerance above it that failed.
@@ -144,8 +145,8 @@ type CapacityResult struct {
 	Spread float64
 	// Censored is true when a try found no passing rate within its walk
 	// (7 tolerances below the bracket): its entry in Tries is the lowest
-	// rate it failed at, QPS is no rate that passed, and Spread is a lower
-	// bound.
+	// rate it failed at, QPS is 0 (no rate passed in every try), and
+	// Spread is a lower bound.
 	Censored bool
 	// Pass and Fail bracket the boundary the search found: its highest
 	// passing and lowest failing rate (0 when there is none).
@@ -524,6 +525,9 @@ func (s *search) repeat(ctx context.Context, pass, fail float64) error {
 	defer func() {
 		lo, hi := slices.Min(res.Tries), slices.Max(res.Tries)
 		res.QPS, res.Spread = lo, (hi-lo)/lo
+		if res.Censored {
+			res.QPS = 0 // lo failed in its try: no rate passed in every try
+		}
 		res.Reproducible = len(res.Tries) == s.cfg.repeats+1 && s.cfg.repeats > 0 && res.Spread <= s.cfg.tol*(1+1e-9)
 	}()
 	for range s.cfg.repeats {
@@ -713,6 +717,11 @@ func (c *CapacityResult) Verdict() string {
 	switch {
 	case c.Stop == StopNoCapacity:
 		return fmt.Sprintf("no capacity: the start rate %s req/s failed on every try", fmtRate(c.StartRate))
+	case c.Censored && c.Converged:
+		return fmt.Sprintf("capacity not confirmed: passed at %s, failed at %s (within %s); %s",
+			fmtRate(c.Pass), fmtRate(c.Fail), tol, tries())
+	case c.Censored:
+		return fmt.Sprintf("capacity not confirmed: passed at %s req/s (%s); %s", fmtRate(c.Pass), c.Stop, tries())
 	case c.Converged && c.Reproducible:
 		return fmt.Sprintf("capacity %s req/s: passed at %s, failed at %s (within %s); %s",
 			fmtRate(c.QPS), fmtRate(c.Pass), fmtRate(c.Fail), tol, tries())
@@ -739,7 +748,7 @@ var capacityMetrics = []struct{ unit, better string }{
 
 // ReportCapacity reports the capacity on b as the metric max-qps (and, with
 // boundary repeats, max-qps-spread-%, the tries' spread in percent), and
-// hides ns/op. It reports nothing else when nothing passed.
+// hides ns/op. It reports nothing else when no rate passed in every try.
 func ReportCapacity(b *testing.B, c *CapacityResult) { ReportCapacityTo(b, c) }
 
 // ReportCapacityTo is ReportCapacity for any MetricReporter.

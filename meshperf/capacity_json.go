@@ -40,16 +40,16 @@ type capacityJSON struct {
 }
 
 type capacityStepJSON struct {
-	RequestedQPS float64 `json:"requested_qps"`
-	Phase        Phase   `json:"phase"`
-	Pass         bool    `json:"pass"`
-	Violation    string  `json:"violation,omitempty"`
-	ResultID     string  `json:"result_id,omitempty"`
-	ActualQPS    float64 `json:"actual_qps"`
-	P50MS        float64 `json:"p50_ms"`
-	P99MS        float64 `json:"p99_ms"`
-	ErrorRate    float64 `json:"error_rate"`
-	Samples      int64   `json:"samples"`
+	RequestedQPS float64  `json:"requested_qps"`
+	Phase        Phase    `json:"phase"`
+	Pass         bool     `json:"pass"`
+	Violation    string   `json:"violation,omitempty"`
+	ResultID     string   `json:"result_id,omitempty"`
+	ActualQPS    float64  `json:"actual_qps"`
+	P50MS        *float64 `json:"p50_ms"` // null when the step answered nothing
+	P99MS        *float64 `json:"p99_ms"`
+	ErrorRate    float64  `json:"error_rate"`
+	Samples      int64    `json:"samples"`
 }
 
 // MarshalJSON writes the form described above.
@@ -71,7 +71,9 @@ func (c *CapacityResult) MarshalJSON() ([]byte, error) {
 		}
 		if r := st.Result; r != nil {
 			sj.ResultID, sj.ActualQPS, sj.Samples = r.ID, r.ActualQPS, r.Latency.Count
-			sj.P50MS, sj.P99MS = toMS(r.Latency.P50), toMS(r.Latency.P99)
+			if l := newLatenciesMS(r.Latency); l != nil {
+				sj.P50MS, sj.P99MS = l.P50, l.P99
+			}
 			if r.Requests > 0 {
 				sj.ErrorRate = r.ErrorRate()
 			} else {

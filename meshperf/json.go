@@ -3,6 +3,7 @@ package meshperf
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -11,37 +12,72 @@ import (
 
 // The JSON form of a Result holds the SMP PerformanceTestResult fields under
 // their spec names (smp_version, id, labels, start_time, end_time,
-// latencies_ms{min, average, p50, p90, p99, max}, actual_qps) and meshperf's
+// latencies_ms{min, average, p50, p90, p99, max}, actual_QPS) and meshperf's
 // extras beside them. Latencies are in milliseconds as in SMP; the
 // histograms, encoded in the HdrHistogram V2 compressed format (base64),
 // hold nanoseconds and are authoritative: decoding a Result recomputes every
-// summary from them.
+// summary from them. A summary of no samples (latencies_ms of a run without
+// an answered request, send_lag_ms in closed loop) is null, never 0 ms: an
+// SMP reader then finds latencies_ms unset.
 
+// latenciesMS is a latency.Summary of at least one sample, in milliseconds.
+// The values are pointers so that a member missing from a file is told from
+// 0 ms.
 type latenciesMS struct {
-	Count   int64   `json:"count"`
-	Min     float64 `json:"min"`
-	Average float64 `json:"average"`
-	P50     float64 `json:"p50"`
-	P75     float64 `json:"p75"`
-	P90     float64 `json:"p90"`
-	P99     float64 `json:"p99"`
-	P999    float64 `json:"p999"`
-	Max     float64 `json:"max"`
+	Count   int64    `json:"count"`
+	Min     *float64 `json:"min"`
+	Average *float64 `json:"average"`
+	P50     *float64 `json:"p50"`
+	P75     *float64 `json:"p75"`
+	P90     *float64 `json:"p90"`
+	P99     *float64 `json:"p99"`
+	P999    *float64 `json:"p999"`
+	Max     *float64 `json:"max"`
 }
 
 func toMS(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-func fromMS(ms float64) time.Duration {
-	return time.Duration(ms * float64(time.Millisecond))
+
+// maxMS is the largest latency, in milliseconds, a time.Duration holds.
+const maxMS = float64(math.MaxInt64 / int64(time.Millisecond))
+
+// newLatenciesMS returns s in milliseconds, or nil when s has no samples.
+func newLatenciesMS(s latency.Summary) *latenciesMS {
+	if s.Count == 0 {
+		return nil
+	}
+	ms := func(d time.Duration) *float64 { v := toMS(d); return &v }
+	return &latenciesMS{Count: s.Count, Min: ms(s.Min), Average: ms(s.Mean), P50: ms(s.P50), P75: ms(s.P75),
+		P90: ms(s.P90), P99: ms(s.P99), P999: ms(s.P999), Max: ms(s.Max)}
 }
 
-func newLatenciesMS(s latency.Summary) latenciesMS {
-	return latenciesMS{Count: s.Count, Min: toMS(s.Min), Average: toMS(s.Mean), P50: toMS(s.P50), P75: toMS(s.P75),
-		P90: toMS(s.P90), P99: toMS(s.P99), P999: toMS(s.P999), Max: toMS(s.Max)}
-}
-
-func (l latenciesMS) summary() latency.Summary {
-	return latency.Summary{Count: l.Count, Min: fromMS(l.Min), Mean: fromMS(l.Average), P50: fromMS(l.P50),
-		P75: fromMS(l.P75), P90: fromMS(l.P90), P99: fromMS(l.P99), P999: fromMS(l.P999), Max: fromMS(l.Max)}
+// summary reads l back. Null, or a count of 0, is no samples, whatever the
+// values say (files written before empty summaries became null hold zeros
+// there); a positive count needs every value.
+func (l *latenciesMS) summary(name string) (latency.Summary, error) {
+	switch {
+	case l == nil:
+		return latency.Summary{}, nil
+	case l.Count < 0:
+		return latency.Summary{}, fmt.Errorf("meshperf: result %s.count %d is negative", name, l.Count)
+	case l.Count == 0:
+		return latency.Summary{}, nil
+	}
+	s := latency.Summary{Count: l.Count}
+	for _, f := range []struct {
+		name string
+		ms   *float64
+		d    *time.Duration
+	}{{"min", l.Min, &s.Min}, {"average", l.Average, &s.Mean}, {"p50", l.P50, &s.P50}, {"p75", l.P75, &s.P75},
+		{"p90", l.P90, &s.P90}, {"p99", l.P99, &s.P99}, {"p999", l.P999, &s.P999}, {"max", l.Max, &s.Max}} {
+		switch {
+		case f.ms == nil:
+			return latency.Summary{}, fmt.Errorf("meshperf: result %s.%s is missing or null, but count is %d", name, f.name, l.Count)
+		case !(*f.ms >= 0 && *f.ms <= maxMS):
+			return latency.Summary{}, fmt.Errorf("meshperf: result %s.%s %v ms is outside [0, %v]", name, f.name, *f.ms, maxMS)
+		}
+		*f.d = time.Duration(*f.ms * float64(time.Millisecond))
+	}
+	return s, nil
 }
 
 // HistogramEncoding names the encoding of the histograms in a Result's JSON.
@@ -53,7 +89,11 @@ type histogramsJSON struct {
 	Response string `json:"response,omitempty"`
 	Service  string `json:"service,omitempty"`
 	SendLag  string `json:"send_lag,omitempty"`
-	Overflow int64  `json:"overflow"`
+	// Overflow counts the values of Response above its range, recorded at
+	// its top (Result.Overflow); the encoding cannot hold it.
+	Overflow        int64 `json:"overflow"`
+	ServiceOverflow int64 `json:"service_overflow"`
+	SendLagOverflow int64 `json:"send_lag_overflow"`
 }
 
 type resultJSON struct {
@@ -62,8 +102,11 @@ type resultJSON struct {
 	Labels     map[string]string `json:"labels,omitempty"`
 	StartTime  time.Time         `json:"start_time"`
 	EndTime    time.Time         `json:"end_time"`
-	Latencies  latenciesMS       `json:"latencies_ms"`
-	ActualQPS  float64           `json:"actual_qps"`
+	Latencies  *latenciesMS      `json:"latencies_ms"`
+	ActualQPS  *float64          `json:"actual_QPS"`
+	// LegacyActualQPS is the name files written before the SMP name was
+	// followed hold; it is read, never written.
+	LegacyActualQPS *float64 `json:"actual_qps,omitempty"`
 
 	URL              string           `json:"url"`
 	Protocol         Protocol         `json:"protocol"`
@@ -77,8 +120,8 @@ type resultJSON struct {
 	Late             int64            `json:"late"`
 	Unsent           int64            `json:"unsent"`
 	WarmupRequests   int64            `json:"warmup_requests"`
-	ServiceLatencies latenciesMS      `json:"service_latencies_ms"`
-	SendLag          latenciesMS      `json:"send_lag_ms"`
+	ServiceLatencies *latenciesMS     `json:"service_latencies_ms"`
+	SendLag          *latenciesMS     `json:"send_lag_ms"`
 	Histograms       histogramsJSON   `json:"histograms"`
 
 	// ErrorExamples holds the first message of each kind in TransportErrors.
@@ -106,15 +149,12 @@ type resourcesJSON struct {
 func (r *Result) MarshalJSON() ([]byte, error) {
 	j := resultJSON{
 		SMPVersion: SMPVersion, ID: r.ID, Labels: r.Labels, StartTime: r.Start.UTC(), EndTime: r.End.UTC(),
-		Latencies: newLatenciesMS(r.Latency), ActualQPS: r.ActualQPS,
+		Latencies: newLatenciesMS(r.Latency), ActualQPS: &r.ActualQPS,
 		URL: r.URL, Protocol: r.Protocol, RequestedQPS: r.RequestedQPS, Concurrency: r.Concurrency,
-		Requests: r.Requests, Errors: r.Failures(), StatusCodes: map[string]int64{},
+		Requests: r.Requests, Errors: r.Failures(), ErrorRate: r.ErrorRate(), StatusCodes: map[string]int64{},
 		TransportErrors: r.TransportErrors, Late: r.Late, Unsent: r.Unsent, WarmupRequests: r.WarmupRequests,
 		ServiceLatencies: newLatenciesMS(r.Service), SendLag: newLatenciesMS(r.SendLag),
 		Histograms: histogramsJSON{Unit: latency.Unit, Encoding: HistogramEncoding, Overflow: r.Overflow},
-	}
-	if r.Requests > 0 {
-		j.ErrorRate = r.ErrorRate()
 	}
 	j.Environment = r.Environment
 	j.ErrorExamples = r.ErrorExamples
@@ -134,9 +174,11 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		j.StatusCodes[strconv.Itoa(code)] = n
 	}
 	for _, h := range []struct {
-		h   *latency.Histogram
-		dst *string
-	}{{r.ResponseHist, &j.Histograms.Response}, {r.ServiceHist, &j.Histograms.Service}, {r.SendLagHist, &j.Histograms.SendLag}} {
+		h        *latency.Histogram
+		dst      *string
+		overflow *int64
+	}{{r.ResponseHist, &j.Histograms.Response, &j.Histograms.Overflow}, {r.ServiceHist, &j.Histograms.Service, &j.Histograms.ServiceOverflow},
+		{r.SendLagHist, &j.Histograms.SendLag, &j.Histograms.SendLagOverflow}} {
 		if h.h == nil {
 			continue
 		}
@@ -144,7 +186,7 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		*h.dst = s
+		*h.dst, *h.overflow = s, h.h.Overflow()
 	}
 	return json.Marshal(j)
 }
@@ -164,10 +206,25 @@ func (r *Result) UnmarshalJSON(b []byte) error {
 	}
 	*r = Result{
 		ID: j.ID, Labels: j.Labels, URL: j.URL, Protocol: j.Protocol, Start: j.StartTime, End: j.EndTime,
-		RequestedQPS: j.RequestedQPS, ActualQPS: j.ActualQPS, Concurrency: j.Concurrency, Requests: j.Requests,
+		RequestedQPS: j.RequestedQPS, Concurrency: j.Concurrency, Requests: j.Requests,
 		StatusCodes: map[int]int64{}, TransportErrors: j.TransportErrors, Late: j.Late, Unsent: j.Unsent,
 		WarmupRequests: j.WarmupRequests, Overflow: j.Histograms.Overflow,
-		Latency: j.Latencies.summary(), Service: j.ServiceLatencies.summary(), SendLag: j.SendLag.summary(),
+	}
+	switch {
+	case j.ActualQPS != nil:
+		r.ActualQPS = *j.ActualQPS
+	case j.LegacyActualQPS != nil:
+		r.ActualQPS = *j.LegacyActualQPS
+	}
+	for _, s := range []struct {
+		name string
+		l    *latenciesMS
+		dst  *latency.Summary
+	}{{"latencies_ms", j.Latencies, &r.Latency}, {"service_latencies_ms", j.ServiceLatencies, &r.Service}, {"send_lag_ms", j.SendLag, &r.SendLag}} {
+		var err error
+		if *s.dst, err = s.l.summary(s.name); err != nil {
+			return err
+		}
 	}
 	r.Environment = j.Environment
 	r.ErrorExamples = j.ErrorExamples
@@ -188,19 +245,19 @@ func (r *Result) UnmarshalJSON(b []byte) error {
 		r.StatusCodes[c] = n
 	}
 	var err error
-	decode := func(name, text string) *latency.Histogram {
+	decode := func(name, text string, overflow int64) *latency.Histogram {
 		if text == "" || err != nil {
 			return nil
 		}
 		var h *latency.Histogram
-		if h, err = latency.Decode(text); err != nil {
+		if h, err = latency.Decode(text, overflow); err != nil {
 			err = fmt.Errorf("meshperf: result histogram %s: %w", name, err)
 		}
 		return h
 	}
-	r.ResponseHist = decode("response", j.Histograms.Response)
-	r.ServiceHist = decode("service", j.Histograms.Service)
-	r.SendLagHist = decode("send_lag", j.Histograms.SendLag)
+	r.ResponseHist = decode("response", j.Histograms.Response, j.Histograms.Overflow)
+	r.ServiceHist = decode("service", j.Histograms.Service, j.Histograms.ServiceOverflow)
+	r.SendLagHist = decode("send_lag", j.Histograms.SendLag, j.Histograms.SendLagOverflow)
 	if err != nil {
 		return err
 	}

@@ -26,12 +26,12 @@ func dur(d time.Duration) float64 { return float64(d) }
 // metrics is the fixed set Report emits. Units are whitespace-free and end in
 // a unit benchstat scales: "-ns" becomes seconds with SI prefixes.
 var metrics = []metric{
-	{"p50-ns", "lower", func(r *Result) (float64, bool) { return dur(r.Latency.P50), true }},
-	{"p90-ns", "lower", func(r *Result) (float64, bool) { return dur(r.Latency.P90), true }},
-	{"p99-ns", "lower", func(r *Result) (float64, bool) { return dur(r.Latency.P99), true }},
-	{"p999-ns", "lower", func(r *Result) (float64, bool) { return dur(r.Latency.P999), true }},
-	{"max-ns", "lower", func(r *Result) (float64, bool) { return dur(r.Latency.Max), true }},
-	{"svc-p99-ns", "lower", func(r *Result) (float64, bool) { return dur(r.Service.P99), true }},
+	{"p50-ns", "lower", func(r *Result) (float64, bool) { return dur(r.Latency.P50), r.Latency.Count > 0 }},
+	{"p90-ns", "lower", func(r *Result) (float64, bool) { return dur(r.Latency.P90), r.Latency.Count > 0 }},
+	{"p99-ns", "lower", func(r *Result) (float64, bool) { return dur(r.Latency.P99), r.Latency.Count > 0 }},
+	{"p999-ns", "lower", func(r *Result) (float64, bool) { return dur(r.Latency.P999), r.Latency.Count > 0 }},
+	{"max-ns", "lower", func(r *Result) (float64, bool) { return dur(r.Latency.Max), r.Latency.Count > 0 }},
+	{"svc-p99-ns", "lower", func(r *Result) (float64, bool) { return dur(r.Service.P99), r.Service.Count > 0 }},
 	{"req/s", "higher", func(r *Result) (float64, bool) { return r.ActualQPS, true }},
 	{"err-%", "lower", func(r *Result) (float64, bool) { return 100 * r.ErrorRate(), true }},
 	{"late-%", "lower", func(r *Result) (float64, bool) {

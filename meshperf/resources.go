@@ -3,10 +3,10 @@ package meshperf
 import (
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/meshperf/meshperf/internal/quantity"
 )
 
 // CPU is an amount of processor time per unit of wall time, in cores:
@@ -115,36 +115,19 @@ func SummarizeResources(samples []ResourceSample, from, to time.Time) (Resources
 }
 
 // ParseCPU parses a CPU quantity as Kubernetes writes it: "500m" is half a
-// core, "1" or "1.5" are cores.
+// core, "1" or "1.5" are cores. It refuses NaN, Inf, negative values and
+// anything but a plain decimal number, with an error that names the value.
 func ParseCPU(s string) (CPU, error) {
-	num, milli := strings.CutSuffix(strings.TrimSpace(s), "m")
-	v, err := strconv.ParseFloat(num, 64)
-	if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
-		return 0, fmt.Errorf("CPU quantity %q: use cores (\"1\", \"0.5\") or millicores (\"500m\")", s)
-	}
-	if milli {
-		return CPU(v) * Millicore, nil
-	}
-	return CPU(v), nil
+	c, err := quantity.Cores(s)
+	return CPU(c), err
 }
 
 // ParseBytes parses a memory quantity as Kubernetes writes it: plain bytes,
-// or a number with Ki, Mi, Gi (powers of 1024) or k, M, G (powers of 1000).
+// or a number with Ki, Mi, Gi, Ti (powers of 1024) or k, M, G, T (powers of
+// 1000), coming to a whole number of bytes ("1.5Ki" is 1536). It refuses NaN,
+// Inf, negative values, fractions of a byte and values above math.MaxInt64,
+// with an error that names the value.
 func ParseBytes(s string) (Bytes, error) {
-	t := strings.TrimSpace(s)
-	mult := 1.0
-	for _, u := range []struct {
-		suffix string
-		m      float64
-	}{{"Ki", 1 << 10}, {"Mi", 1 << 20}, {"Gi", 1 << 30}, {"Ti", 1 << 40}, {"k", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}} {
-		if n, ok := strings.CutSuffix(t, u.suffix); ok {
-			t, mult = n, u.m
-			break
-		}
-	}
-	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || v < 0 || math.IsInf(v, 0) || v*mult > math.MaxInt64 {
-		return 0, fmt.Errorf("memory quantity %q: use bytes or a number with Ki, Mi, Gi (or k, M, G), e.g. \"512Mi\"", s)
-	}
-	return Bytes(v * mult), nil
+	b, err := quantity.Bytes(s)
+	return Bytes(b), err
 }

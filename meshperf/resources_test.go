@@ -3,6 +3,8 @@ package meshperf
 import (
 	"errors"
 	"math"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -96,3 +98,35 @@ func TestParseQuantities(t *testing.T) {
 		}
 	}
 }
+
+// Quantities that are not finite, are negative or overflow are refused with
+// an error naming the value, never read as a garbage number.
+func TestParseQuantitiesRefuseNaNInfNegativeOverflow(t *testing.T) {
+	tests := []struct {
+		name  string
+		parse func(string) (float64, error)
+		in    string
+	}{
+		{"bytes", parseBytesF, "NaN"},
+		{"bytes", parseBytesF, "NaNMi"},
+		{"bytes", parseBytesF, "Inf"},
+		{"bytes", parseBytesF, "InfKi"},
+		{"bytes", parseBytesF, "-0.5Gi"},
+		{"bytes", parseBytesF, "9223372036854775807Ki"},
+		{"bytes", parseBytesF, "9223372036854775808"},
+		{"bytes", parseBytesF, "0x10"},
+		{"cpu", parseCPUF, "NaNm"},
+		{"cpu", parseCPUF, "+Inf"},
+		{"cpu", parseCPUF, "-500m"},
+		{"cpu", parseCPUF, "1e400"},
+	}
+	for _, tt := range tests {
+		got, err := tt.parse(tt.in)
+		if err == nil || !strings.Contains(err.Error(), strconv.Quote(tt.in)) || !strings.Contains(err.Error(), "use ") {
+			t.Errorf("Parse %s %q = %v, %v; want an error naming the value and what to use", tt.name, tt.in, got, err)
+		}
+	}
+}
+
+func parseBytesF(s string) (float64, error) { b, err := ParseBytes(s); return float64(b), err }
+func parseCPUF(s string) (float64, error)   { c, err := ParseCPU(s); return float64(c), err }

@@ -37,7 +37,7 @@ type Result struct {
 	Late            int64             // sends that left after their intended time because every worker was busy
 	Unsent          int64             // slots of the window that no worker was free to send before it closed
 	WarmupRequests  int64             // requests sent and discarded during the warm-up
-	Overflow        int64             // latencies above the histograms' range, counted at its top
+	Overflow        int64             // response latencies above ResponseHist's range, counted at its top; ResponseHist.Overflow()
 
 	Latency latency.Summary // response time: backlog + service time, answered requests only
 	Service latency.Summary // send to response complete
@@ -161,9 +161,12 @@ func (r *Result) ErrorExample(kind string) string {
 	return ex
 }
 
-// summarize fills the summaries from the histograms. An empty histogram
-// leaves its summary at Count 0.
+// summarize fills the summaries, and Overflow, from the histograms. An
+// empty histogram leaves its summary at Count 0.
 func (r *Result) summarize() {
+	if r.ResponseHist != nil {
+		r.Overflow = r.ResponseHist.Overflow()
+	}
 	for _, p := range []struct {
 		h *latency.Histogram
 		s *latency.Summary
@@ -180,7 +183,8 @@ func (r *Result) summarize() {
 
 // Merge combines results of the same load measured in parallel, such as
 // several load generators driving one target, into one Result. Histograms
-// merge losslessly, counts add up, the window spans all inputs, and the
+// merge losslessly into the widest range among the inputs, and every input's
+// overflow is carried; counts add up, the window spans all inputs, and the
 // requested and actual rates add up. Of the error examples, the first
 // input's that has one for a kind is kept. Every input must carry its
 // histograms.
@@ -246,7 +250,6 @@ func Merge(results ...*Result) (*Result, error) {
 			}
 		}
 	}
-	out.Overflow = out.ResponseHist.Overflow()
 	out.summarize()
 	return out, nil
 }

@@ -12,8 +12,8 @@ import (
 
 	"github.com/meshperf/meshperf/assertions"
 	"github.com/meshperf/meshperf/fixtures"
+	"github.com/meshperf/meshperf/internal/quantity"
 	"github.com/meshperf/meshperf/meshperf"
-	"github.com/meshperf/meshperf/meshperf/latency"
 )
 
 // capacityDoc is the JSON document `meshperf capacity -json` writes: every
@@ -199,6 +199,8 @@ func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			failed = append(failed, fmt.Sprintf("%s: %v", s.name, err))
 		case err != nil:
 			return fmt.Errorf("%s: %w", s.name, capacityUsage(err))
+		case *minQPS > 0 && res.QPS == 0:
+			failed = append(failed, fmt.Sprintf("%s: no rate passed in every try (%s), so none reaches -min-qps %s", s.name, res.Stop, fmtQPS(*minQPS)))
 		case *minQPS > 0 && res.QPS < *minQPS:
 			failed = append(failed, fmt.Sprintf("%s: capacity %s req/s is below -min-qps %s", s.name, fmtQPS(res.QPS), fmtQPS(*minQPS)))
 		}
@@ -230,8 +232,8 @@ func printCapacityStep(w io.Writer, width int, name string, n int, st meshperf.C
 	if !st.Pass {
 		verdict = "FAIL " + firstLine(st.Err)
 	}
-	fmt.Fprintf(w, "%-*s %4d %-8s %9s %9.1f %9s %9s %7d  %s\n", width, name, n, st.Phase, fmtQPS(st.QPS), r.ActualQPS,
-		latency.Format(r.Latency.P50), latency.Format(r.Latency.P99), r.Failures(), verdict)
+	fmt.Fprintf(w, "%-*s %4d %-8s %9s %9.1f %9s %9s %7d  %s%s\n", width, name, n, st.Phase, fmtQPS(st.QPS), r.ActualQPS,
+		r.Latency.Format(r.Latency.P50), r.Latency.Format(r.Latency.P99), r.Failures(), verdict, overflowNote(r))
 }
 
 // firstLine is the first violation of err, without the package prefix.
@@ -256,11 +258,7 @@ func firstLine(err error) string {
 
 // parsePercent reads "1%" (or "0.5%") as a share.
 func parsePercent(s string) (float64, error) {
-	num, ok := strings.CutSuffix(strings.TrimSpace(s), "%")
-	if !ok {
-		return 0, errors.New("write a percentage such as 1%")
-	}
-	v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	v, err := quantity.Percent(s)
 	if err != nil {
 		return 0, errors.New("write a percentage such as 1%")
 	}

@@ -5,11 +5,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/meshperf/meshperf/internal/testenv"
 	"github.com/meshperf/meshperf/meshperf"
 )
 
@@ -95,15 +95,9 @@ func readCapacityDoc(t *testing.T, path string) meshperf.Document {
 // verdicts, the JSON document and the HTML report must all carry both
 // searches.
 func TestCapacityLocalFixture(t *testing.T) {
-	if testing.Short() {
-		t.Skip("brings up the local fixture")
-	}
+	testenv.Long(t, "brings up the local fixture")
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "meshperf")
-	if b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
-	t.Setenv("MESHPERF_BIN", bin)
+	selfAsMeshperf(t)
 	results := filepath.Join(dir, "capacity.json")
 	code, stdout, stderr := runCLI(t, "capacity", "-fixture", "local", "-loopback", "-mode", "baseline,both",
 		"-budget", "p99<100ms,err<1%", "-start", "100", "-max", "400", "-t", "300ms", "-warmup", "100ms", "-repeats", "1",

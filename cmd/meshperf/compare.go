@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"strings"
 
+	"github.com/meshperf/meshperf/assertions"
 	"github.com/meshperf/meshperf/cmd/meshperf/internal/compare"
 	"github.com/meshperf/meshperf/meshperf"
 )
@@ -16,11 +18,27 @@ import (
 // changes once each side has at least compare.MinRunsForGate (4) runs; with
 // fewer it compares the medians. (Three runs a side can never reach
 // p ≤ 0.05, so a significance rule there would let every regression pass.)
+// With -fail-on the gate fails closed (see compare.Report.Check): a step
+// missing from the new side (unless -allow-missing), a run without the
+// value a clause reads, a run over the -max-unsent ceiling and latencies
+// above the histogram range all exit 1, naming the step and the reason.
 func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("compare", stderr, "[flags] old.json new.json | old1.json ... -- new1.json ...")
 	failOn := fs.String("fail-on", "", "exit 1 when a step crosses a clause, e.g. 'p99>+10%,sidecar_cpu>+20%,p50>+200us,err>+0.5%,qps<-5%'")
+	allowMissing := fs.Bool("allow-missing", false, "with -fail-on: ignore steps of the old files that the new files lack (by default they fail)")
+	maxUnsentFlag := fs.String("max-unsent", "0.1%", "with -fail-on: fail a compared run that left more than this share of its planned slots unsent; 100% = no ceiling")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	maxUnsent, err := parsePercent(*maxUnsentFlag)
+	if err == nil && !(maxUnsent >= 0 && maxUnsent <= 1) {
+		err = errors.New("use 0% to 100%")
+	}
+	if err != nil {
+		return usagef("-max-unsent %q: %v", *maxUnsentFlag, err)
+	}
+	if maxUnsent == 0 {
+		maxUnsent = assertions.NoUnsent // 0% allows none; the zero Options would mean the default
 	}
 	ts, err := compare.ParseThresholds(*failOn)
 	if err != nil {
@@ -42,7 +60,7 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := rep.WriteTable(stdout); err != nil {
 		return err
 	}
-	return rep.Check(ts)
+	return rep.Check(ts, compare.Options{AllowMissing: *allowMissing, MaxUnsent: maxUnsent})
 }
 
 func splitSides(args []string) (old, new []string, err error) {

@@ -70,6 +70,30 @@ func TestCompare(t *testing.T) {
 		noisy = append(noisy, writeJSON(t, "n.json", step("both", 8, base+time.Duration(2*(i%3)-2)*5*time.Microsecond, 100)))
 	}
 	join := func(a, b []string) []string { return append(append(append([]string{}, a...), "--"), b...) }
+	edit := func(r *meshperf.Result, f func(*meshperf.Result)) *meshperf.Result { f(r); return r }
+	unanswered := func(r *meshperf.Result) {
+		r.StatusCodes, r.TransportErrors, r.Latency = map[int]int64{}, map[string]int64{"connect": 1000}, latency.Summary{}
+		r.ActualQPS = 1000
+	}
+	noSamples := writeJSON(t, "dead.json", edit(step("both", 8, ms, 100), unanswered))
+	onlyBaseline := sweepFile(t, "base-only.json", step("baseline", 8, ms, 0))
+	plusNew := sweepFile(t, "plus.json", step("baseline", 8, ms, 0), step("both", 8, ms, 100), step("both", 16, ms, 100))
+	saturated := writeJSON(t, "sat.json", edit(step("both", 8, ms, 100), func(r *meshperf.Result) {
+		r.Unsent, r.Late = 300, 120
+	}))
+	overflowed := writeJSON(t, "ovf.json", edit(step("both", 8, ms, 100), func(r *meshperf.Result) { r.Overflow = 5 }))
+	noSidecars := writeJSON(t, "nosc.json", edit(step("both", 8, ms, 100), func(r *meshperf.Result) {
+		delete(r.Resources, "server-sidecar")
+	}))
+	bareBaseline := sweepFile(t, "bare.json", edit(step("baseline", 8, ms, 0), func(r *meshperf.Result) { r.Resources = nil }))
+	var deadRuns []string
+	for i := range 5 {
+		r := step("both", 8, ms+time.Duration(i)*10*time.Microsecond, 100)
+		if i == 2 {
+			unanswered(r)
+		}
+		deadRuns = append(deadRuns, writeJSON(t, "d.json", r))
+	}
 
 	tests := []struct {
 		name     string
@@ -90,6 +114,38 @@ func TestCompare(t *testing.T) {
 		{name: "one file", args: []string{single1}, code: 2, stderr: []string{"want old.json new.json"}},
 		{name: "significant shift", args: append([]string{"-fail-on", "p99>+10%"}, join(olds, shifted)...), code: 1,
 			stdout: []string{"+30.00%", "(p=0.008 n=5)"}, stderr: []string{"p99"}},
+		{name: "new run has no samples", args: []string{"-fail-on", "p99>+10%", single1, noSamples}, code: 1,
+			stderr: []string{"both envoy c=8 qps=1000: p99: new run has no samples (1000 requests, none answered)"}},
+		{name: "old run has no samples", args: []string{"-fail-on", "p99>+10%", noSamples, single1}, code: 1,
+			stderr: []string{"both envoy c=8 qps=1000: p99: old run has no samples"}},
+		{name: "one of five new runs has no samples", args: append([]string{"-fail-on", "p99>+10%"}, join(olds, deadRuns)...), code: 1,
+			stderr: []string{"p99: 1 of 5 new runs has no samples"}},
+		{name: "no samples without a gate is only a table", args: []string{single1, noSamples}},
+		{name: "step missing from new", args: []string{"-fail-on", "p99>+10%", oldSweep, onlyBaseline}, code: 1,
+			stdout: []string{"only in old: both envoy c=8 qps=1000"},
+			stderr: []string{"both envoy c=8 qps=1000: step missing from new", "-allow-missing"}},
+		{name: "allow-missing ignores it", args: []string{"-fail-on", "p99>+10%", "-allow-missing", oldSweep, onlyBaseline},
+			stdout: []string{"only in old: both envoy c=8 qps=1000"}},
+		{name: "nothing matches", args: []string{"-fail-on", "p99>+10%", "-allow-missing", single1, onlyBaseline}, code: 1,
+			stderr: []string{"no step of the new side matches one of the old side"}},
+		{name: "a step only in new passes", args: []string{"-fail-on", "p99>+10%", oldSweep, plusNew},
+			stdout: []string{"only in new: both envoy c=16 qps=1000"}},
+		{name: "new run saturated", args: []string{"-fail-on", "qps<-50%", single1, saturated}, code: 1,
+			stderr: []string{"both envoy c=8 qps=1000: new run left 300 of 1300 planned slots unsent (23.08%), 120 of the 1000 sent left late; over the -max-unsent ceiling 0.1%"}},
+		{name: "old run saturated", args: []string{"-fail-on", "p99>+10%", saturated, single1}, code: 1,
+			stderr: []string{"old run left 300 of 1300 planned slots unsent"}},
+		{name: "max-unsent lifts the ceiling", args: []string{"-fail-on", "p99>+10%", "-max-unsent", "25%", single1, saturated}},
+		{name: "max-unsent as a fraction", args: []string{"-fail-on", "p99>+10%", "-max-unsent", "0.5", single1, saturated}, code: 2,
+			stderr: []string{`-max-unsent "0.5": write a percentage`}},
+		{name: "max-unsent over 100%", args: []string{"-fail-on", "p99>+10%", "-max-unsent", "150%", single1, saturated}, code: 2,
+			stderr: []string{`-max-unsent "150%": use 0% to 100%`}},
+		{name: "overflow", args: []string{"-fail-on", "p99>+10%", single1, overflowed}, code: 1,
+			stderr: []string{"both envoy c=8 qps=1000: new run has 5 latencies above the histogram range (overflow)"}},
+		{name: "sidecar readings missing on new", args: []string{"-fail-on", "sidecar_cpu>+20%", single1, noSidecars}, code: 1,
+			stderr: []string{"both envoy c=8 qps=1000: sidecar_cpu: new run has no server-sidecar readings"}},
+		{name: "sidecar readings missing on old", args: []string{"-fail-on", "server_sidecar_mem>+20%", noSidecars, single1}, code: 1,
+			stderr: []string{"server_sidecar_mem: old run has no server-sidecar readings"}},
+		{name: "a baseline step has no sidecars to gate", args: []string{"-fail-on", "sidecar_cpu>+20%,p99>+10%", bareBaseline, bareBaseline}},
 		{name: "noise", args: append([]string{"-fail-on", "p99>+0.1%"}, join(olds, noisy)...),
 			stdout: []string{"~", "n=5)"}},
 	}

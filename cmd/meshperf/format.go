@@ -92,3 +92,13 @@ func explainErrorRate(err error, maxErr float64, maxErrSet bool, budget assertio
 	b.WriteString(re.Detail)
 	return &errorRateError{msg: b.String(), err: err}
 }
+
+// overflowNote is "  overflow N" for a table row whose response latencies
+// overflowed the histogram (its upper percentiles are then lower bounds), and
+// "" otherwise.
+func overflowNote(r *meshperf.Result) string {
+	if r.Overflow == 0 {
+		return ""
+	}
+	return fmt.Sprintf("  overflow %d", r.Overflow)
+}

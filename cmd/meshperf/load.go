@@ -238,12 +238,24 @@ func writeSummary(w io.Writer, r *meshperf.Result, plan meshperf.Plan) {
 	for _, line := range errorLines(r) {
 		fmt.Fprintln(w, line)
 	}
+	for _, h := range []struct {
+		name string
+		h    *latency.Histogram
+	}{{"response", r.ResponseHist}, {"service", r.ServiceHist}, {"send lag", r.SendLagHist}} {
+		if h.h != nil && h.h.Overflow() > 0 {
+			fmt.Fprintf(w, "overflow  %d %s latencies above %v, counted at it: the percentiles they reach are lower bounds\n",
+				h.h.Overflow(), h.name, h.h.Highest())
+		}
+	}
 	fmt.Fprintf(w, "%-10s %9s %9s %9s %9s %9s %9s %9s %9s\n", "", "min", "mean", "p50", "p75", "p90", "p99", "p99.9", "max")
 	for _, row := range []struct {
 		name string
 		s    latency.Summary
 	}{{"response", r.Latency}, {"service", r.Service}, {"send lag", r.SendLag}} {
 		if row.s.Count == 0 {
+			if row.name != "send lag" || r.RequestedQPS > 0 { // closed loop has no send lag to report
+				fmt.Fprintf(w, "%-10s no samples\n", row.name)
+			}
 			continue
 		}
 		fmt.Fprintf(w, "%-10s %9s %9s %9s %9s %9s %9s %9s %9s\n", row.name, latency.Format(row.s.Min), latency.Format(row.s.Mean),

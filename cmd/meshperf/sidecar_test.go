@@ -19,14 +19,6 @@ import (
 // sidecarCLITimeout bounds every wait in the sidecar command's tests.
 const sidecarCLITimeout = 10 * time.Second
 
-// skipWithoutSidecarCommand skips when run does not route "sidecar" yet.
-func skipWithoutSidecarCommand(t *testing.T) {
-	t.Helper()
-	if code, _, stderr := runCLI(t, "sidecar", "-h"); code == exitUsage && strings.Contains(stderr, `unknown command "sidecar"`) {
-		t.Skip(`run does not route "sidecar" to runSidecar: main.go lacks its case`)
-	}
-}
-
 // mtlsFiles writes a run CA and the sidecars' certificates into a
 // temporary directory and returns their paths.
 func mtlsFiles(t *testing.T) (client, server pki.Files) {
@@ -52,7 +44,6 @@ func mtlsFiles(t *testing.T) (client, server pki.Files) {
 }
 
 func TestSidecarBadUsage(t *testing.T) {
-	skipWithoutSidecarCommand(t)
 	client, _ := mtlsFiles(t)
 	notPEM := filepath.Join(t.TempDir(), "not.pem")
 	if err := os.WriteFile(notPEM, []byte("not a certificate\n"), 0o600); err != nil {
@@ -107,7 +98,6 @@ func TestSidecarBadUsage(t *testing.T) {
 }
 
 func TestSidecarHelp(t *testing.T) {
-	skipWithoutSidecarCommand(t)
 	code, stdout, stderr := runCLI(t, "sidecar", "-h")
 	if code != exitOK || !strings.Contains(stdout+stderr, "usage: meshperf sidecar") || !strings.Contains(stderr, "-upstream-server-name") {
 		t.Errorf("exit %d, output %q", code, stdout+stderr)
@@ -184,7 +174,6 @@ func startSidecarCLI(t *testing.T, args ...string) *cliSidecar {
 // TestSidecarCommandForwards runs a server and a client sidecar with mTLS
 // from files, sends a request through them to echo, then stops them.
 func TestSidecarCommandForwards(t *testing.T) {
-	skipWithoutSidecarCommand(t)
 	client, server := mtlsFiles(t)
 	app, err := echo.New(echo.Config{})
 	if err != nil {
@@ -239,7 +228,6 @@ func TestSidecarCommandForwards(t *testing.T) {
 }
 
 func TestSidecarCommandListenErrorExitsOne(t *testing.T) {
-	skipWithoutSidecarCommand(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,6 @@ import (
 	"github.com/meshperf/meshperf/fixtures"
 	"github.com/meshperf/meshperf/fixtures/local"
 	"github.com/meshperf/meshperf/meshperf"
-	"github.com/meshperf/meshperf/meshperf/latency"
 )
 
 // sweepDoc is the JSON document a sweep writes: every step in the
@@ -108,9 +107,9 @@ func printStep(w io.Writer, mode fixtures.Mode, c int, r *meshperf.Result) {
 	ccpu, cmem := res(fixtures.ClientSidecar)
 	scpu, smem := res(fixtures.ServerSidecar)
 	l := r.Latency
-	fmt.Fprintf(w, "%-12s %5d %9.1f %9s %9s %9s %9s %11s %11s %11s %11s %6d\n", mode, c, r.ActualQPS,
-		latency.Format(l.P50), latency.Format(l.P90), latency.Format(l.P99), latency.Format(l.P999),
-		ccpu, scpu, cmem, smem, r.Failures())
+	fmt.Fprintf(w, "%-12s %5d %9.1f %9s %9s %9s %9s %11s %11s %11s %11s %6d%s\n", mode, c, r.ActualQPS,
+		l.Format(l.P50), l.Format(l.P90), l.Format(l.P99), l.Format(l.P999),
+		ccpu, scpu, cmem, smem, r.Failures(), overflowNote(r))
 }
 
 func writeJSONAtomic(path string, v any) error {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/meshperf/meshperf/fixtures"
+	"github.com/meshperf/meshperf/internal/testenv"
 	"github.com/meshperf/meshperf/meshperf"
 )
 
@@ -29,7 +30,9 @@ const (
 // and runs the real `meshperf compare -fail-on` on them: the rerun passes,
 // the regression fails naming p50.
 func TestGatePassesUnchangedAndFailsARegression(t *testing.T) {
+	testenv.Long(t, "records 12 benchmark runs")
 	bin := buildMeshperf(t)
+	t.Setenv("MESHPERF_BIN", bin) // the fixture runs the same build
 	dir := t.TempDir()
 	base, rerun, slow := filepath.Join(dir, "baseline.json"), filepath.Join(dir, "rerun.json"), filepath.Join(dir, "slow.json")
 	record(t, base, 0)
@@ -80,9 +83,7 @@ func record(t *testing.T, path string, delay time.Duration) {
 func buildMeshperf(t *testing.T) string {
 	t.Helper()
 	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skipf("the go tool is not on PATH to build meshperf: %v", err)
-	}
+	testenv.Need(t, "go", err)
 	bin := filepath.Join(t.TempDir(), "meshperf")
 	if out, err := exec.Command(gobin, "build", "-o", bin, "github.com/meshperf/meshperf/cmd/meshperf").CombinedOutput(); err != nil {
 		t.Fatalf("go build meshperf: %v\n%s", err, out)

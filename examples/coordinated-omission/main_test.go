@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/meshperf/meshperf/internal/testenv"
 )
 
 // TestFortioHidesTheFreezes runs the example as shipped: a server that
@@ -23,6 +25,7 @@ import (
 // Both tools' service times see the freeze the same way; the difference is
 // only where the clock starts.
 func TestFortioHidesTheFreezes(t *testing.T) {
+	testenv.Long(t, "runs meshperf and fortio for 10 s each")
 	var out strings.Builder
 	c, err := run(t.Context(), nil, &out)
 	t.Log("\n" + out.String())

@@ -67,9 +67,10 @@ func (h *Histogram) Record(d time.Duration) {
 // Count returns the number of recorded values.
 func (h *Histogram) Count() int64 { return h.h.TotalCount() }
 
-// Overflow returns how many values exceeded the histogram's range. They are
-// counted at the highest trackable value, so upper percentiles that land on
-// them are lower bounds.
+// Overflow returns how many values exceeded the range of the histogram they
+// were recorded in. They are counted at that range's highest value (which a
+// later Merge may have widened past), so upper percentiles that land on them
+// are lower bounds.
 func (h *Histogram) Overflow() int64 { return h.overflow }
 
 // Highest returns the highest trackable value.
@@ -88,12 +89,24 @@ func (h *Histogram) Quantile(q float64) (time.Duration, error) {
 	return time.Duration(h.h.ValueAtPercentile(q * 100)), nil
 }
 
-// Merge adds every value of other into h. Values outside h's range are
-// recorded at h's highest value and counted as overflow, so Merge never loses
-// a count. Merging histograms made by New is lossless.
+// Merge adds every value of other into h. When other tracks a higher range
+// than h, h first widens to it, so no value of other is clamped; merging
+// histograms made by New is then lossless. other's overflow is carried over.
+// A value that still falls outside h's range (only possible with histograms
+// of another geometry) is recorded at h's highest value and counted as
+// overflow, so Merge never loses a count.
 func (h *Histogram) Merge(other *Histogram) {
 	if other == nil {
 		return
+	}
+	if hi := other.h.HighestTrackableValue(); hi > h.h.HighestTrackableValue() {
+		wider := hdr.New(h.h.LowestTrackableValue(), hi, int(h.h.SignificantFigures()))
+		if dropped := wider.Merge(h.h); dropped > 0 {
+			// Cannot happen: wider holds h's whole range. Keep the count anyway.
+			h.overflow += dropped
+			_ = wider.RecordValues(wider.HighestTrackableValue(), dropped)
+		}
+		h.h = wider
 	}
 	if dropped := h.h.Merge(other.h); dropped > 0 {
 		h.overflow += dropped
@@ -115,7 +128,7 @@ func (h *Histogram) Equal(other *Histogram) bool {
 
 // Encode returns the histogram in the HdrHistogram V2 compressed encoding, as
 // base64 text. The overflow count is not part of the encoding; results carry
-// it beside the histogram.
+// it beside the text and give it back to Decode.
 func (h *Histogram) Encode() (string, error) {
 	b, err := h.h.Encode(hdr.V2CompressedEncodingCookieBase)
 	if err != nil {
@@ -131,11 +144,13 @@ const (
 )
 
 // Decode parses a histogram written by Encode or by another HdrHistogram
-// implementation in the V2 compressed encoding. It checks the geometry before
-// allocating: the lowest discernible value must be at least 1, the highest
-// trackable value at most MaxHighest nanoseconds, and the precision 1 to 5
-// significant digits. Values must be nanoseconds.
-func Decode(text string) (*Histogram, error) {
+// implementation in the V2 compressed encoding, with overflow, the count that
+// Overflow returned when it was encoded (0 for histograms of other tools). It
+// checks the geometry before allocating: the lowest discernible value must be
+// at least 1, the highest trackable value at most MaxHighest nanoseconds, and
+// the precision 1 to 5 significant digits. Values must be nanoseconds. The
+// overflow must be at most the count.
+func Decode(text string, overflow int64) (*Histogram, error) {
 	if len(text) > maxEncodedLen {
 		return nil, fmt.Errorf("latency: decode: encoded histogram is %d bytes, more than the %d allowed", len(text), maxEncodedLen)
 	}
@@ -146,7 +161,10 @@ func Decode(text string) (*Histogram, error) {
 	if err != nil {
 		return nil, fmt.Errorf("latency: decode: %w", err)
 	}
-	return &Histogram{h: h}, nil
+	if overflow < 0 || overflow > h.TotalCount() {
+		return nil, fmt.Errorf("latency: decode: overflow %d is outside [0, %d], the histogram's count", overflow, h.TotalCount())
+	}
+	return &Histogram{h: h, overflow: overflow}, nil
 }
 
 // checkEncodedGeometry reads the V2 header inside the compressed payload

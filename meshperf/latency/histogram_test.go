@@ -62,7 +62,7 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := Decode(text)
+	back, err := Decode(text, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,12 +98,81 @@ func TestOverflowIsCountedNotDropped(t *testing.T) {
 	if h.Count() != 2 || h.Overflow() != 1 {
 		t.Fatalf("count %d, overflow %d; want 2 and 1", h.Count(), h.Overflow())
 	}
-	small := mustNew(t, 0)
-	big := mustNew(t, 10*time.Hour)
-	big.Record(5 * time.Hour)
-	small.Merge(big)
-	if small.Count() != 1 || small.Overflow() != 1 {
-		t.Errorf("merge out of range: count %d, overflow %d; want 1 and 1", small.Count(), small.Overflow())
+}
+
+// Merging a histogram of a wider range widens the receiver instead of
+// clamping the other's values at the receiver's top.
+func TestMergeWidensToTheWidestRange(t *testing.T) {
+	tests := []struct {
+		name               string
+		first, second      time.Duration // ranges
+		values             []time.Duration
+		wantHighest        time.Duration
+		wantOverflow       int64
+		wantMaxWithinRange time.Duration
+	}{
+		{name: "narrow receiver", first: 0, second: 10 * time.Hour, values: []time.Duration{5 * time.Hour},
+			wantHighest: 10 * time.Hour, wantMaxWithinRange: 5 * time.Hour},
+		{name: "wide receiver", first: 10 * time.Hour, second: 0, values: []time.Duration{30 * time.Second},
+			wantHighest: 10 * time.Hour, wantMaxWithinRange: 30 * time.Second},
+		{name: "both narrow, other overflowed", first: 0, second: 0, values: []time.Duration{2 * time.Hour},
+			wantHighest: DefaultHighest, wantOverflow: 1, wantMaxWithinRange: DefaultHighest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := mustNew(t, tt.first)
+			h.Record(time.Millisecond)
+			other := mustNew(t, tt.second)
+			for _, v := range tt.values {
+				other.Record(v)
+			}
+			h.Merge(other)
+			if h.Count() != int64(1+len(tt.values)) || h.Overflow() != tt.wantOverflow || h.Highest() != tt.wantHighest {
+				t.Fatalf("count %d, overflow %d, highest %v; want %d, %d, %v", h.Count(), h.Overflow(), h.Highest(),
+					1+len(tt.values), tt.wantOverflow, tt.wantHighest)
+			}
+			got, err := h.Quantile(1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := float64(got-tt.wantMaxWithinRange) / float64(tt.wantMaxWithinRange); diff < -0.001 || diff > 0.001 {
+				t.Errorf("max %v, want %v within 0.1%%", got, tt.wantMaxWithinRange)
+			}
+			if lo, _ := h.Quantile(0); lo > 1001*time.Microsecond {
+				t.Errorf("min %v: the receiver's own values were lost in the widening", lo)
+			}
+		})
+	}
+}
+
+// Overflow is not in the encoding: results carry it beside it, and Decode
+// takes it back, refusing counts the histogram cannot hold.
+func TestDecodeCarriesOverflow(t *testing.T) {
+	h := mustNew(t, 0)
+	h.Record(2 * time.Hour)
+	h.Record(3 * time.Hour)
+	h.Record(time.Millisecond)
+	text, err := h.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Decode(text, h.Overflow())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Overflow() != 2 || !back.Equal(h) {
+		t.Errorf("decoded overflow %d, equal %v; want 2 and an equal histogram", back.Overflow(), back.Equal(h))
+	}
+	for _, tt := range []struct {
+		name, text string
+		overflow   int64
+	}{
+		{"negative", text, -1},
+		{"more than the count", text, 4},
+	} {
+		if _, err := Decode(tt.text, tt.overflow); err == nil || !strings.Contains(err.Error(), "overflow") {
+			t.Errorf("%s: Decode(_, %d) error = %v, want one naming the overflow", tt.name, tt.overflow, err)
+		}
 	}
 }
 
@@ -141,7 +210,7 @@ func TestDecodeRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Decode(tt.text)
+			_, err := Decode(tt.text, 0)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Decode error = %v, want one mentioning %q", err, tt.want)
 			}
@@ -154,16 +223,22 @@ func FuzzDecode(f *testing.F) {
 	for _, v := range samples(100, 3) {
 		h.Record(v)
 	}
+	h.Record(2 * time.Hour)
 	text, _ := h.Encode()
-	f.Add(text)
+	f.Add(text, h.Overflow())
+	f.Add(text, int64(-1))
+	f.Add(text, h.Count()+1)
 	empty, _ := New(0)
 	text, _ = empty.Encode()
-	f.Add(text)
-	f.Add("HISTFAAAACl4nJNpmSzMwMDAzAABMBoEmFgfAlT4ExhT")
-	f.Fuzz(func(t *testing.T, text string) {
-		h, err := Decode(text)
+	f.Add(text, int64(0))
+	f.Add("HISTFAAAACl4nJNpmSzMwMDAzAABMBoEmFgfAlT4ExhT", int64(1))
+	f.Fuzz(func(t *testing.T, text string, overflow int64) {
+		h, err := Decode(text, overflow)
 		if err != nil {
 			return
+		}
+		if h.Overflow() != overflow || overflow < 0 || overflow > h.Count() {
+			t.Fatalf("decoded overflow %d of %d values, given %d", h.Overflow(), h.Count(), overflow)
 		}
 		// Anything decoded must be usable and re-encode to an equal histogram.
 		_, _ = h.Summarize()
@@ -171,12 +246,18 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-encode: %v", err)
 		}
-		back, err := Decode(again)
+		back, err := Decode(again, h.Overflow())
 		if err != nil {
 			t.Fatalf("decode of re-encoded histogram: %v", err)
 		}
 		if !back.Equal(h) {
 			t.Fatal("re-encoded histogram differs")
+		}
+		// It merges into one of ours without losing a count.
+		m, _ := New(0)
+		m.Merge(h)
+		if m.Count() != h.Count() || m.Overflow() < h.Overflow() {
+			t.Fatalf("merge: count %d overflow %d, from %d and %d", m.Count(), m.Overflow(), h.Count(), h.Overflow())
 		}
 	})
 }

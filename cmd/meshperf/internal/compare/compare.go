@@ -1,7 +1,6 @@
 package compare
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -127,56 +126,4 @@ func (s Step) Cell(m Metric) (Cell, bool) {
 		c.KnownSignificant = true
 	}
 	return c, true
-}
-
-// Violation is a threshold that a step crossed.
-type Violation struct {
-	Step      Key
-	Threshold Threshold
-	Cell      Cell
-}
-
-func (v Violation) String() string {
-	c := v.Cell
-	s := fmt.Sprintf("%s: %s %s → %s (%s) crosses %s", v.Step, c.Metric, c.Metric.format(c.OldSum.Center),
-		c.Metric.format(c.NewSum.Center), c.Metric.delta(c.OldSum.Center, c.NewSum.Center), v.Threshold)
-	if c.KnownSignificant {
-		s += " " + c.Cmp.String()
-	}
-	return s
-}
-
-// FailError lists every crossed threshold.
-type FailError struct{ Violations []Violation }
-
-func (e *FailError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d threshold(s) crossed:", len(e.Violations))
-	for _, v := range e.Violations {
-		b.WriteString("\n  " + v.String())
-	}
-	return b.String()
-}
-
-// Check returns a *FailError when a step crosses a threshold. The medians
-// are compared; with ≥ MinRunsForGate runs a side, a crossing counts only
-// when the U test finds the change significant at DefaultAlpha.
-func (r *Report) Check(ts []Threshold) error {
-	var vs []Violation
-	for _, s := range r.Steps {
-		for _, t := range ts {
-			c, ok := s.Cell(t.Metric)
-			if !ok || !t.Crossed(c.OldSum.Center, c.NewSum.Center) {
-				continue
-			}
-			if len(c.Old.Values) >= MinRunsForGate && len(c.New.Values) >= MinRunsForGate && !c.Significant() {
-				continue
-			}
-			vs = append(vs, Violation{Step: s.Key, Threshold: t, Cell: c})
-		}
-	}
-	if len(vs) > 0 {
-		return &FailError{Violations: vs}
-	}
-	return nil
 }

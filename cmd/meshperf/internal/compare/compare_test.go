@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,4 +113,57 @@ func FuzzParseThresholds(f *testing.F) {
 func close(a, b float64) bool {
 	d := a - b
 	return d == 0 || (d < 0 && -d <= 1e-9*max(a, b)) || (d > 0 && d <= 1e-9*max(a, b))
+}
+
+// TestCheckSidecarMetricsByMode: a sidecar clause applies to the sidecars
+// the step's mode runs. A mode that runs none of them, without readings
+// on either side, is not gated; a mode that runs one needs its readings on
+// both sides; a step without a fixture mode needs every sidecar it reads.
+func TestCheckSidecarMetricsByMode(t *testing.T) {
+	const ms = time.Millisecond
+	strip := func(r *meshperf.Result, keep ...string) *meshperf.Result {
+		res := map[string]meshperf.Resources{}
+		for _, k := range keep {
+			res[k] = r.Resources[k]
+		}
+		r.Resources = res
+		return r
+	}
+	tests := []struct {
+		name     string
+		clause   string
+		old, new *meshperf.Result
+		want     string // in the error; "" passes
+	}{
+		{name: "baseline without sidecars", clause: "sidecar_cpu>+20%",
+			old: strip(result("baseline", 8, ms, 0)), new: strip(result("baseline", 8, ms, 0))},
+		{name: "client-only gates the client sidecar", clause: "sidecar_mem>+20%",
+			old: strip(result("client-only", 8, ms, 100), "client-sidecar"), new: strip(result("client-only", 8, ms, 100), "client-sidecar")},
+		{name: "client-only without server readings is not gated on them", clause: "server_sidecar_cpu>+20%",
+			old: strip(result("client-only", 8, ms, 100), "client-sidecar"), new: strip(result("client-only", 8, ms, 100), "client-sidecar")},
+		{name: "client-only without client readings", clause: "sidecar_cpu>+20%",
+			old: strip(result("client-only", 8, ms, 100), "client-sidecar"), new: strip(result("client-only", 8, ms, 100)),
+			want: "sidecar_cpu: new run has no client-sidecar readings"},
+		{name: "both needs both", clause: "sidecar_cpu>+20%",
+			old: strip(result("both", 8, ms, 100), "client-sidecar"), new: result("both", 8, ms, 100),
+			want: "sidecar_cpu: old run has no server-sidecar readings"},
+		{name: "no mode needs every sidecar", clause: "client_sidecar_cpu>+20%",
+			old: strip(result("", 8, ms, 100)), new: strip(result("", 8, ms, 100)),
+			want: "client_sidecar_cpu: old run has no client-sidecar readings"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts, err := ParseThresholds(tt.clause)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = Compare([]*meshperf.Result{tt.old}, []*meshperf.Result{tt.new}).Check(ts, Options{})
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("Check = %v, want a pass", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("Check = %v, want an error naming %q", err, tt.want)
+			}
+		})
+	}
 }

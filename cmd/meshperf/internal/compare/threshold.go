@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meshperf/meshperf/internal/quantity"
 	"github.com/meshperf/meshperf/meshperf"
 )
 
@@ -81,8 +82,8 @@ func parseClause(c string) (Threshold, error) {
 	}
 	t := Threshold{Metric: m}
 	num := func(s string) (float64, bool) {
-		v, err := strconv.ParseFloat(s, 64)
-		return v, err == nil && v >= 0 && !math.IsInf(v, 0) && !math.IsNaN(v)
+		v, err := quantity.Number(s)
+		return v, err == nil
 	}
 	if m.kind() == kindRatio {
 		p, ok := strings.CutSuffix(val, "pp")
@@ -96,9 +97,9 @@ func parseClause(c string) (Threshold, error) {
 		t.Limit = v / 100
 		return t, nil
 	}
-	if p, ok := strings.CutSuffix(val, "%"); ok {
-		v, okn := num(p)
-		if !okn {
+	if strings.HasSuffix(val, "%") {
+		v, err := quantity.Percent(val)
+		if err != nil {
 			return bad("%q is not a non-negative percentage", val)
 		}
 		t.Relative, t.Limit = true, v
@@ -106,8 +107,8 @@ func parseClause(c string) (Threshold, error) {
 	}
 	switch m.kind() {
 	case kindLatency:
-		d, err := time.ParseDuration(val)
-		if err != nil || d < 0 {
+		d, err := quantity.Duration(val)
+		if err != nil {
 			return bad("%q: use +N%% or a duration such as +200us or +1.5ms", val)
 		}
 		t.Limit = float64(d)
@@ -118,13 +119,9 @@ func parseClause(c string) (Threshold, error) {
 		}
 		t.Limit = v
 	case kindCPU:
-		p, milli := strings.CutSuffix(val, "m")
-		v, ok := num(p)
-		if !ok {
+		v, err := quantity.Millicores(val)
+		if err != nil {
 			return bad("%q: use +N%%, millicores (+50m) or cores (+0.1)", val)
-		}
-		if !milli {
-			v *= 1000
 		}
 		t.Limit = v
 	case kindMem:
