@@ -1,7 +1,9 @@
 package transport
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -288,6 +290,106 @@ func TestStartsWithSettings(t *testing.T) {
 	for _, tt := range tests {
 		if got := startsWithSettings(tt.in); got != tt.want {
 			t.Errorf("%s: startsWithSettings(%q) = %v, want %v", tt.name, tt.in, got, tt.want)
+		}
+	}
+}
+
+// inNewNetns runs fn on a goroutine whose thread has entered a new, empty
+// network namespace; sockets fn opens, and commands it runs, belong to that
+// namespace. The thread is never unlocked, so the runtime discards it when
+// the goroutine ends.
+func inNewNetns(fn func() error) error {
+	done := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		if err := syscall.Unshare(syscall.CLONE_NEWNET); err != nil {
+			done <- fmt.Errorf("unshare: %w", err)
+			return
+		}
+		done <- fn()
+	}()
+	return <-done
+}
+
+// TestFirewallsReadAsTheOSSaysInNetns puts a listener behind iptables rules
+// in a network namespace of its own: a rule that drops SYNs reads as a
+// connect timeout, one that rejects with a reset as refused (as a closed
+// port does), and one that answers host-unreachable as unreachable.
+func TestFirewallsReadAsTheOSSaysInNetns(t *testing.T) {
+	testenv.NeedRoot(t)
+	for _, tool := range []string{"ip", "iptables"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			testenv.Need(t, tool, err)
+		}
+	}
+	tests := []struct {
+		name     string
+		rule     []string // appended to "iptables -A INPUT -p tcp --dport PORT"
+		wantName string
+		wantMsg  string
+	}{
+		{name: "no rule", wantName: "", wantMsg: ""},
+		{name: "DROP", rule: []string{"--syn", "-j", "DROP"}, wantName: "connect timeout", wantMsg: "timeout"},
+		{name: "REJECT with a reset", rule: []string{"-j", "REJECT", "--reject-with", "tcp-reset"}, wantName: "connect refused", wantMsg: "connection refused"},
+		{name: "REJECT host-unreachable", rule: []string{"-j", "REJECT", "--reject-with", "icmp-host-unreachable"}, wantName: "connect unreachable", wantMsg: "no route to host"},
+	}
+	errs := make([]error, len(tests))
+	err := inNewNetns(func() error {
+		if b, err := exec.Command("ip", "link", "set", "lo", "up").CombinedOutput(); err != nil {
+			return fmt.Errorf("ip link set lo up: %v: %s", err, b)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err == nil {
+					_, _ = io.WriteString(c, h1OK)
+				}
+				_ = c.Close()
+			}
+		}()
+		port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+		for i, tt := range tests {
+			if tt.rule != nil {
+				args := []string{"-w", "-F", "INPUT"}
+				if b, err := exec.Command("iptables", args...).CombinedOutput(); err != nil {
+					return fmt.Errorf("iptables %v: %v: %s", args, err, b)
+				}
+				args = append([]string{"-w", "-A", "INPUT", "-p", "tcp", "--dport", port}, tt.rule...)
+				if b, err := exec.Command("iptables", args...).CombinedOutput(); err != nil {
+					return fmt.Errorf("iptables %v: %v: %s", args, err, b)
+				}
+			}
+			c := openConnHere(Spec{URL: &url.URL{Scheme: "http", Host: ln.Addr().String(), Path: "/"}, Timeout: 300 * time.Millisecond,
+				Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+					var d net.Dialer
+					return d.DialContext(ctx, network, addr) // runs on this locked thread
+				}})
+			_, errs[i] = c.Do(context.Background())
+			_ = c.Close()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tt := range tests {
+		err := errs[i]
+		if tt.wantName == "" {
+			if err != nil {
+				t.Errorf("%s: %v; want the listener's answer", tt.name, err)
+			}
+			continue
+		}
+		if KindOf(err).String() != tt.wantName || !strings.Contains(err.Error(), tt.wantMsg) {
+			t.Errorf("%s: %v (kind %q); want kind %q saying %q", tt.name, err, KindOf(err), tt.wantName, tt.wantMsg)
 		}
 	}
 }
