@@ -155,20 +155,8 @@ func TestDialUnreachableInNetns(t *testing.T) {
 	if _, err := exec.LookPath("ip"); err != nil {
 		testenv.Need(t, "iproute2", err)
 	}
-	type outcome struct {
-		err error
-		msg string
-	}
-	done := make(chan []outcome, 1)
-	go func() {
-		// The thread enters a new network namespace and is never unlocked,
-		// so the runtime discards it when this goroutine ends.
-		runtime.LockOSThread()
-		if err := syscall.Unshare(syscall.CLONE_NEWNET); err != nil {
-			done <- []outcome{{msg: "unshare: " + err.Error()}}
-			return
-		}
-		var out []outcome
+	var errs []error
+	err := inNewNetns(func() error {
 		do := func() {
 			// 198.18.0.0/15 is reserved for tests; nothing routes it here.
 			c := openConnHere(Spec{URL: &url.URL{Scheme: "http", Host: "198.18.0.1:80", Path: "/"}, Timeout: time.Second,
@@ -178,30 +166,22 @@ func TestDialUnreachableInNetns(t *testing.T) {
 				}})
 			_, err := c.Do(context.Background())
 			_ = c.Close()
-			out = append(out, outcome{err: err})
+			errs = append(errs, err)
 		}
 		do()
 		for _, args := range [][]string{{"link", "set", "lo", "up"}, {"route", "add", "unreachable", "198.18.0.0/15"}} {
 			if b, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-				out = append(out, outcome{msg: "ip " + strings.Join(args, " ") + ": " + err.Error() + ": " + string(b)})
-				done <- out
-				return
+				return fmt.Errorf("ip %s: %v: %s", strings.Join(args, " "), err, b)
 			}
 		}
 		do()
-		done <- out
-	}()
-	out := <-done
-	for _, o := range out {
-		if o.msg != "" {
-			t.Fatal(o.msg)
-		}
-	}
-	if len(out) != 2 {
-		t.Fatalf("%d outcomes; want 2", len(out))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	for i, want := range []string{"network is unreachable", "no route to host"} {
-		err := out[i].err
+		err := errs[i]
 		if KindOf(err).String() != "connect unreachable" || !strings.Contains(err.Error(), want) {
 			t.Errorf("dial %d: %v (kind %q); want kind connect unreachable saying %q", i, err, KindOf(err), want)
 		}
