@@ -65,7 +65,14 @@ const (
 // to Resources.WorkingSetMax. Sidecar ceilings apply to the sidecars the
 // Result has readings for; a sidecar that the step's "mode" label says is
 // present ("both", "client-only", "server-only") but that has no readings
-// is a violation, so the same Budget serves baseline and meshed steps.
+// is a violation, so the same Budget serves baseline and meshed steps. A
+// sidecar whose figures are Unreliable (readings from outside the measured
+// window) violates every CPU or memory ceiling set on it, naming why.
+//
+// When a sidecar ran in several pods (Resources.Pods > 1, the kube
+// fixture's Clients(n)), the per-sidecar ceilings (SidecarCPU,
+// ClientSidecarCPU, ... ) apply to the busiest pod's figures, and the
+// totals (TotalSidecarCPU, TotalSidecarMemory) to the sum over every pod.
 type Budget struct {
 	P50, P90, P99, P999, Max time.Duration
 
@@ -81,7 +88,8 @@ type Budget struct {
 	// Closed-loop steps (RequestedQPS 0) have no ratio and skip it.
 	MinQPSRatio float64
 
-	// SidecarCPU and SidecarMemory apply to each sidecar.
+	// SidecarCPU and SidecarMemory apply to each sidecar (to each pod's,
+	// when it ran in several).
 	SidecarCPU    meshperf.CPU
 	SidecarMemory meshperf.Bytes
 	// Per-sidecar ceilings, applied in addition to the ones above.
@@ -166,6 +174,8 @@ func (b Budget) Evaluate(res *meshperf.Result) error {
 	if b.AppCPU > 0 {
 		if r, ok := res.Resources[App]; !ok {
 			e.add(&Violation{Metric: "app_cpu", Limit: b.AppCPU})
+		} else if r.Unreliable != "" {
+			e.add(&Violation{Metric: "app_cpu", Limit: b.AppCPU, Reason: "unreliable: " + r.Unreliable})
 		} else if r.CPUMean > b.AppCPU {
 			e.add(&Violation{Metric: "app_cpu", Limit: b.AppCPU, Got: r.CPUMean})
 		}
@@ -204,23 +214,35 @@ func (b Budget) sidecars(e *evaluation) {
 			}
 			continue
 		}
+		if r.Unreliable != "" {
+			// The figures span time outside the window (warm-up, idle):
+			// they cannot pass a ceiling, whatever they read.
+			if c := firstSet(s.cpu, b.SidecarCPU, b.TotalSidecarCPU); c > 0 {
+				e.add(&Violation{Metric: s.prefix + "_cpu", Limit: c, Reason: "unreliable: " + r.Unreliable})
+			}
+			if m := firstSet(s.mem, b.SidecarMemory, b.TotalSidecarMemory); m > 0 {
+				e.add(&Violation{Metric: s.prefix + "_mem", Limit: m, Reason: "unreliable: " + r.Unreliable})
+			}
+			continue
+		}
 		measured = true
 		totalCPU += r.CPUMean
 		totalMem += r.WorkingSetMax
+		cpu, mem := r.PerInstance() // the busiest pod's, when r totals several
 		for _, l := range []struct {
 			metric string
 			limit  meshperf.CPU
 		}{{"sidecar_cpu", b.SidecarCPU}, {s.prefix + "_cpu", s.cpu}} {
-			if l.limit > 0 && r.CPUMean > l.limit {
-				e.add(&Violation{Metric: l.metric, Limit: l.limit, Got: r.CPUMean})
+			if l.limit > 0 && cpu > l.limit {
+				e.add(&Violation{Metric: l.metric, Limit: l.limit, Got: cpu})
 			}
 		}
 		for _, l := range []struct {
 			metric string
 			limit  meshperf.Bytes
 		}{{"sidecar_mem", b.SidecarMemory}, {s.prefix + "_mem", s.mem}} {
-			if l.limit > 0 && r.WorkingSetMax > l.limit {
-				e.add(&Violation{Metric: l.metric, Limit: l.limit, Got: r.WorkingSetMax})
+			if l.limit > 0 && mem > l.limit {
+				e.add(&Violation{Metric: l.metric, Limit: l.limit, Got: mem})
 			}
 		}
 	}

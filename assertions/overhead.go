@@ -3,7 +3,10 @@ package assertions
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -25,7 +28,8 @@ type Limit interface{ String() string }
 // Overhead holds ceilings on what the mesh adds over a baseline step. The
 // latency fields compare Result.Latency; CPU compares the CPUMean summed
 // over every component with readings (app and sidecars), so a meshed step
-// pays for its sidecars. Every ceiling is inclusive.
+// pays for its sidecars, and fails when any of them is Unreliable. Every
+// ceiling is inclusive.
 //
 // Both Results must have answered requests and keep within MaxErrorRate,
 // since the overhead of a failing run means nothing.
@@ -105,7 +109,10 @@ func (o Overhead) Evaluate(baseline, meshed *meshperf.Result) error {
 		base, bok := totalCPU(baseline)
 		cpu, mok := totalCPU(meshed)
 		v := &Violation{Metric: "overhead_cpu", Limit: o.CPU}
-		if !bok || !mok {
+		if why := unreliableCPU("baseline", baseline) + unreliableCPU("meshed", meshed); why != "" {
+			v.Reason = "unreliable:" + why
+			e.add(v)
+		} else if !bok || !mok {
 			e.add(v) // not measured
 		} else {
 			v.Baseline, v.Meshed = base, cpu
@@ -134,6 +141,18 @@ func relative(base, measured float64) Percent {
 		return Percent(math.Inf(1))
 	}
 	return Percent(100 * (measured - base) / base)
+}
+
+// unreliableCPU names, after a space, the components of res (the side
+// called side) whose figures are Unreliable, with why; "" when none is.
+func unreliableCPU(side string, res *meshperf.Result) string {
+	var b strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(res.Resources)) {
+		if why := res.Resources[name].Unreliable; why != "" {
+			fmt.Fprintf(&b, " %s %s: %s;", side, name, why)
+		}
+	}
+	return b.String()
 }
 
 // totalCPU sums CPUMean over every component of res; false when res has no

@@ -29,8 +29,12 @@ type Violation struct {
 	// Baseline and Meshed are set for overhead violations only.
 	Baseline, Meshed fmt.Stringer
 	Floor            bool
-	Samples          int64 // Latency.Count of the checked (for overhead: meshed) Result
-	Step             Step
+	// Reason says why Got is nil when the value was measured but cannot
+	// be judged, e.g. "unreliable: ..." for resource figures taken from
+	// outside the measured window.
+	Reason  string
+	Samples int64 // Latency.Count of the checked (for overhead: meshed) Result
+	Step    Step
 }
 
 // Error reads, for example,
@@ -52,6 +56,8 @@ func (v *Violation) Error() string {
 	var b strings.Builder
 	b.WriteString(v.Metric)
 	switch {
+	case v.Got == nil && v.Reason != "":
+		b.WriteString(" " + v.Reason)
 	case v.Got == nil:
 		b.WriteString(" not measured")
 	case v.Baseline != nil:

@@ -139,10 +139,17 @@ type resourcesJSON struct {
 	WorkingSetMaxBytes  int64   `json:"working_set_max_bytes"`
 	RSSMaxBytes         int64   `json:"rss_max_bytes"`
 	Samples             int     `json:"samples"`
-	CPULimitCores       float64 `json:"cpu_limit_cores,omitempty"`
-	MemoryLimitBytes    int64   `json:"memory_limit_bytes,omitempty"`
-	LimitsEnforced      bool    `json:"limits_enforced"`
-	Source              string  `json:"source,omitempty"`
+	// Unreliable says why the figures are not the window's alone.
+	Unreliable string `json:"unreliable,omitempty"`
+	// Pods > 1: the figures above are totals over that many pods.
+	Pods                         int     `json:"pods,omitempty"`
+	BusiestPodCPUMeanCores       float64 `json:"busiest_pod_cpu_mean_cores,omitempty"`
+	LargestPodWorkingSetMaxBytes int64   `json:"largest_pod_working_set_max_bytes,omitempty"`
+	CPULimitCores                float64 `json:"cpu_limit_cores,omitempty"`
+	MemoryLimitBytes             int64   `json:"memory_limit_bytes,omitempty"`
+	LimitsEnforced               bool    `json:"limits_enforced"`
+	LimitsCheck                  string  `json:"limits_check,omitempty"`
+	Source                       string  `json:"source,omitempty"`
 }
 
 // MarshalJSON writes the SMP-compatible form described above.
@@ -164,7 +171,9 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 			j.Resources[name] = resourcesJSON{CPUMeanCores: float64(x.CPUMean), CPUMaxCores: float64(x.CPUMax),
 				WorkingSetMeanBytes: int64(x.WorkingSetMean), WorkingSetMaxBytes: int64(x.WorkingSetMax),
 				RSSMaxBytes: int64(x.RSSMax), Samples: x.Samples, CPULimitCores: float64(x.CPULimit),
-				MemoryLimitBytes: int64(x.MemoryLimit), LimitsEnforced: x.Enforced, Source: x.Source}
+				MemoryLimitBytes: int64(x.MemoryLimit), LimitsEnforced: x.Enforced, Source: x.Source,
+				Unreliable: x.Unreliable, Pods: x.Pods, BusiestPodCPUMeanCores: float64(x.BusiestPodCPU),
+				LargestPodWorkingSetMaxBytes: int64(x.LargestPodWorkingSet), LimitsCheck: x.LimitsCheck}
 		}
 	}
 	if j.TransportErrors == nil {
@@ -234,7 +243,9 @@ func (r *Result) UnmarshalJSON(b []byte) error {
 			r.Resources[name] = Resources{CPUMean: CPU(x.CPUMeanCores), CPUMax: CPU(x.CPUMaxCores),
 				WorkingSetMean: Bytes(x.WorkingSetMeanBytes), WorkingSetMax: Bytes(x.WorkingSetMaxBytes),
 				RSSMax: Bytes(x.RSSMaxBytes), Samples: x.Samples, CPULimit: CPU(x.CPULimitCores),
-				MemoryLimit: Bytes(x.MemoryLimitBytes), Enforced: x.LimitsEnforced, Source: x.Source}
+				MemoryLimit: Bytes(x.MemoryLimitBytes), Enforced: x.LimitsEnforced, Source: x.Source,
+				Unreliable: x.Unreliable, Pods: x.Pods, BusiestPodCPU: CPU(x.BusiestPodCPUMeanCores),
+				LargestPodWorkingSet: Bytes(x.LargestPodWorkingSetMaxBytes), LimitsCheck: x.LimitsCheck}
 		}
 	}
 	for code, n := range j.StatusCodes {

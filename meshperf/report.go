@@ -51,7 +51,11 @@ func Report(b *testing.B, res *Result) { ReportTo(b, res) }
 
 // ReportTo is Report for any MetricReporter. Besides the latency metrics it
 // reports, for each component in res.Resources, NAME-cpu-mcores (mean CPU
-// over the window) and NAME-mem-B (peak working set).
+// over the window) and NAME-mem-B (peak working set); when the component
+// ran in several pods these are totals, and NAME-busiest-pod-cpu-mcores
+// and NAME-largest-pod-mem-B give the single pod's. A component whose
+// figures are Unreliable reports none of them: a number benchstat would
+// compare as if it described the window is left out instead.
 func ReportTo(r MetricReporter, res *Result) {
 	r.ReportMetric(0, "ns/op")
 	for _, m := range metrics {
@@ -61,8 +65,15 @@ func ReportTo(r MetricReporter, res *Result) {
 	}
 	for _, name := range slices.Sorted(maps.Keys(res.Resources)) {
 		x := res.Resources[name]
+		if x.Unreliable != "" {
+			continue // not the window's figure: the JSON keeps it, with why
+		}
 		r.ReportMetric(x.CPUMean.Millicores(), name+"-cpu-mcores")
 		r.ReportMetric(float64(x.WorkingSetMax), name+"-mem-B")
+		if x.Pods > 1 {
+			r.ReportMetric(x.BusiestPodCPU.Millicores(), name+"-busiest-pod-cpu-mcores")
+			r.ReportMetric(float64(x.LargestPodWorkingSet), name+"-largest-pod-mem-B")
+		}
 	}
 }
 
@@ -79,7 +90,8 @@ func WriteUnits(w io.Writer) error {
 		}
 	}
 	for _, name := range resourceUnits {
-		if _, err := fmt.Fprintf(w, "Unit %s-cpu-mcores better=lower\nUnit %s-mem-B better=lower\n", name, name); err != nil {
+		if _, err := fmt.Fprintf(w, "Unit %[1]s-cpu-mcores better=lower\nUnit %[1]s-mem-B better=lower\n"+
+			"Unit %[1]s-busiest-pod-cpu-mcores better=lower\nUnit %[1]s-largest-pod-mem-B better=lower\n", name); err != nil {
 			return err
 		}
 	}

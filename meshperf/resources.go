@@ -3,7 +3,10 @@ package meshperf
 import (
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/meshperf/meshperf/internal/quantity"
@@ -23,8 +26,12 @@ const (
 // Millicores returns c in thousandths of a core.
 func (c CPU) Millicores() float64 { return float64(c) * 1000 }
 
-// String prints c in millicores as Kubernetes does, e.g. "250m".
-func (c CPU) String() string { return strconv.FormatFloat(c.Millicores(), 'f', -1, 64) + "m" }
+// String prints c in millicores as Kubernetes does, e.g. "250m", to at
+// most three decimals, so that 350 * Millicore does not print its
+// floating-point error.
+func (c CPU) String() string {
+	return strconv.FormatFloat(math.Round(c.Millicores()*1000)/1000, 'f', -1, 64) + "m"
+}
 
 // Bytes is an amount of memory.
 type Bytes int64
@@ -63,18 +70,120 @@ type ResourceSample struct {
 // used over a measured window. CPU is Δcpu-time / Δwall between samples:
 // CPUMean over the whole window, CPUMax over the busiest interval between
 // two samples. Memory is the mean and max of the samples.
+//
+// When several pods run the component (the kube fixture's Clients(n)),
+// the figures are totals over the pods: CPUMean, CPUMax, WorkingSetMean,
+// WorkingSetMax and RSSMax are the sums of each pod's (so CPUMax and the
+// maxima are upper bounds, the pods' peaks need not coincide), Samples is
+// the fewest any pod had, Pods says how many were added, and
+// BusiestPodCPU and LargestPodWorkingSet give the single pod's figures
+// that a per-sidecar budget checks.
 type Resources struct {
 	CPUMean, CPUMax               CPU
 	WorkingSetMean, WorkingSetMax Bytes
 	RSSMax                        Bytes
 	Samples                       int // samples inside the window
-	// Limits the component ran under; zero means none.
+	// Unreliable, when not empty, says why the figures do not describe
+	// the measured window alone: e.g. fewer than two readings fell inside
+	// it, so they span warm-up or idle time around it. A budget on such a
+	// figure fails and quotes it.
+	Unreliable string
+	// Pods is the number of pods whose instances the figures add up; 0
+	// means one (the figures are that instance's).
+	Pods int
+	// BusiestPodCPU is the highest CPUMean of one pod, and
+	// LargestPodWorkingSet the highest WorkingSetMax of one pod; both are
+	// set only when Pods > 1.
+	BusiestPodCPU        CPU
+	LargestPodWorkingSet Bytes
+	// Limits the component ran under, per instance; zero means none.
 	CPULimit    CPU
 	MemoryLimit Bytes
-	// Enforced says whether the limits were enforced (false without
-	// cgroups, e.g. when not running as root).
+	// Enforced says whether the limits were verified in force: read back
+	// from what the daemon, the API server or the kernel applied, and from
+	// the cgroup the component runs in. It is false when they were not set,
+	// differ, or could not be read; LimitsCheck says which.
 	Enforced bool
-	Source   string // where the numbers came from: "cgroup v1", "cgroup v2", "proc", "docker", "kubelet"
+	// LimitsCheck says what the check of the limits read back, or why
+	// Enforced is false.
+	LimitsCheck string
+	Source      string // where the numbers came from: "cgroup v1", "cgroup v2", "proc", "docker", "kubelet"
+}
+
+// PerInstance returns the figures a per-sidecar ceiling applies to: the
+// busiest pod's CPU and the largest pod's working set when the figures add
+// up several pods, else CPUMean and WorkingSetMax.
+func (r Resources) PerInstance() (CPU, Bytes) {
+	if r.Pods > 1 {
+		return r.BusiestPodCPU, r.LargestPodWorkingSet
+	}
+	return r.CPUMean, r.WorkingSetMax
+}
+
+// String reads, for example, "cpu 312m (max 410m), working set 15.0MiB
+// (max 15.2MiB), 12 samples"; with several pods ", total of 4 pods
+// (busiest 95m, largest 4.0MiB)"; and an unreliable figure ends
+// " UNRELIABLE: <why>".
+func (r Resources) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "cpu %s (max %s), working set %s (max %s), %d samples",
+		r.CPUMean.Round(), r.CPUMax.Round(), r.WorkingSetMean, r.WorkingSetMax, r.Samples)
+	if r.Pods > 1 {
+		fmt.Fprintf(&b, ", total of %d pods (busiest %s, largest %s)", r.Pods, r.BusiestPodCPU.Round(), r.LargestPodWorkingSet)
+	}
+	if r.CPULimit > 0 || r.MemoryLimit > 0 {
+		fmt.Fprintf(&b, ", limits %s/%s", r.CPULimit, r.MemoryLimit)
+		if !r.Enforced {
+			b.WriteString(" NOT VERIFIED")
+			if r.LimitsCheck != "" {
+				b.WriteString(" (" + r.LimitsCheck + ")")
+			}
+		}
+	}
+	if r.Unreliable != "" {
+		b.WriteString(" UNRELIABLE: " + r.Unreliable)
+	}
+	return b.String()
+}
+
+// Round returns c rounded to a whole millicore, for printing.
+func (c CPU) Round() CPU { return CPU(math.Round(c.Millicores())) * Millicore }
+
+// SumPods adds up the Resources of one component's instances in several
+// pods, as the type's doc describes. One element is returned as it is.
+// The limits are the first element's (each instance's); Enforced holds
+// only if it holds for every pod, and Unreliable joins the pods' reasons.
+func SumPods(rs ...Resources) Resources {
+	if len(rs) == 1 {
+		return rs[0]
+	}
+	var t Resources
+	if len(rs) == 0 {
+		return t
+	}
+	t.CPULimit, t.MemoryLimit, t.Source, t.Enforced = rs[0].CPULimit, rs[0].MemoryLimit, rs[0].Source, true
+	t.Pods, t.Samples = len(rs), rs[0].Samples
+	var why, checks []string
+	for i, r := range rs {
+		t.CPUMean += r.CPUMean
+		t.CPUMax += r.CPUMax
+		t.WorkingSetMean += r.WorkingSetMean
+		t.WorkingSetMax += r.WorkingSetMax
+		t.RSSMax += r.RSSMax
+		t.Samples = min(t.Samples, r.Samples)
+		t.BusiestPodCPU = max(t.BusiestPodCPU, r.CPUMean)
+		t.LargestPodWorkingSet = max(t.LargestPodWorkingSet, r.WorkingSetMax)
+		t.Enforced = t.Enforced && r.Enforced
+		if r.Unreliable != "" {
+			why = append(why, fmt.Sprintf("pod %d of %d: %s", i+1, len(rs), r.Unreliable))
+		}
+		if r.LimitsCheck != "" && !slices.Contains(checks, r.LimitsCheck) {
+			checks = append(checks, r.LimitsCheck)
+		}
+	}
+	t.Unreliable = strings.Join(why, "; ")
+	t.LimitsCheck = strings.Join(checks, "; ")
+	return t
 }
 
 // ErrTooFewSamples is returned when a window holds fewer than two samples,

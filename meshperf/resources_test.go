@@ -1,6 +1,7 @@
 package meshperf
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"strconv"
@@ -130,3 +131,102 @@ func TestParseQuantitiesRefuseNaNInfNegativeOverflow(t *testing.T) {
 
 func parseBytesF(s string) (float64, error) { b, err := ParseBytes(s); return float64(b), err }
 func parseCPUF(s string) (float64, error)   { c, err := ParseCPU(s); return float64(c), err }
+func TestSumPodsTotalsAndKeepsTheBusiest(t *testing.T) {
+	pod := func(cpu CPU, ws Bytes, samples int, why string) Resources {
+		return Resources{CPUMean: cpu, CPUMax: 2 * cpu, WorkingSetMean: ws, WorkingSetMax: ws, RSSMax: ws / 2, Samples: samples,
+			CPULimit: Core, MemoryLimit: 512 * MiB, Enforced: true, LimitsCheck: "checked", Source: "kubelet", Unreliable: why}
+	}
+	cases := []struct {
+		name string
+		pods []Resources
+		want Resources
+	}{
+		{name: "one pod is itself", pods: []Resources{pod(0.1, MiB, 5, "")}, want: pod(0.1, MiB, 5, "")},
+		{name: "three pods", pods: []Resources{pod(0.1, 3*MiB, 5, ""), pod(0.3, MiB, 4, ""), pod(0.2, 2*MiB, 6, "")},
+			want: Resources{CPUMean: 0.6, CPUMax: 1.2, WorkingSetMean: 6 * MiB, WorkingSetMax: 6 * MiB, RSSMax: 3 * MiB,
+				Samples: 4, Pods: 3, BusiestPodCPU: 0.3, LargestPodWorkingSet: 3 * MiB, CPULimit: Core, MemoryLimit: 512 * MiB,
+				Enforced: true, LimitsCheck: "checked", Source: "kubelet"}},
+		{name: "one pod unreliable marks the total", pods: []Resources{pod(0.1, MiB, 5, ""), pod(0.1, MiB, 1, "1 reading")},
+			want: Resources{CPUMean: 0.2, CPUMax: 0.4, WorkingSetMean: 2 * MiB, WorkingSetMax: 2 * MiB, RSSMax: MiB,
+				Samples: 1, Pods: 2, BusiestPodCPU: 0.1, LargestPodWorkingSet: MiB, CPULimit: Core, MemoryLimit: 512 * MiB,
+				Enforced: true, LimitsCheck: "checked", Source: "kubelet", Unreliable: "pod 2 of 2: 1 reading"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := SumPods(tc.pods...)
+			if math.Abs(float64(got.CPUMean-tc.want.CPUMean)) < 1e-9 && math.Abs(float64(got.CPUMax-tc.want.CPUMax)) < 1e-9 {
+				got.CPUMean, got.CPUMax = tc.want.CPUMean, tc.want.CPUMax
+			}
+			if got != tc.want {
+				t.Errorf("SumPods:\n got  %+v\n want %+v", got, tc.want)
+			}
+		})
+	}
+	notEnforced := pod(0.1, MiB, 5, "")
+	notEnforced.Enforced = false
+	if SumPods(pod(0.1, MiB, 5, ""), notEnforced).Enforced {
+		t.Error("a total is enforced although one pod's limits are not")
+	}
+}
+
+func TestResourcesMarksTravelInJSONAndText(t *testing.T) {
+	r := &Result{Resources: map[string]Resources{"client-sidecar": {CPUMean: 0.6, CPUMax: 0.9, WorkingSetMax: 6 * MiB, Samples: 1,
+		Unreliable: "1 kubelet reading in the window", Pods: 3, BusiestPodCPU: 0.3, LargestPodWorkingSet: 3 * MiB,
+		CPULimit: Core, MemoryLimit: 512 * MiB, LimitsCheck: "cpu.max reads max 100000", Source: "kubelet"}}}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"unreliable":"1 kubelet reading in the window"`, `"pods":3`, `"busiest_pod_cpu_mean_cores":0.3`,
+		`"largest_pod_working_set_max_bytes":3145728`, `"limits_enforced":false`, `"limits_check":"cpu.max reads max 100000"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("JSON lacks %s:\n%s", want, b)
+		}
+	}
+	var back Result
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Resources["client-sidecar"] != r.Resources["client-sidecar"] {
+		t.Errorf("round trip:\n got  %+v\n want %+v", back.Resources["client-sidecar"], r.Resources["client-sidecar"])
+	}
+	text := r.Resources["client-sidecar"].String()
+	for _, want := range []string{"cpu 600m", "total of 3 pods (busiest 300m, largest 3.0MiB)", "NOT VERIFIED (cpu.max reads max 100000)",
+		"UNRELIABLE: 1 kubelet reading in the window"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("String() = %q, lacks %q", text, want)
+		}
+	}
+	if c, m := r.Resources["client-sidecar"].PerInstance(); c != 0.3 || m != 3*MiB {
+		t.Errorf("PerInstance = %v, %v; want the busiest pod's 300m, 3MiB", c, m)
+	}
+}
+
+func TestReportOmitsUnreliableResources(t *testing.T) {
+	r := &Result{Resources: map[string]Resources{
+		"client-sidecar": {CPUMean: 0.6, WorkingSetMax: 6 * MiB, Samples: 4, Pods: 3, BusiestPodCPU: 0.3, LargestPodWorkingSet: 3 * MiB},
+		"server-sidecar": {CPUMean: 0.2, WorkingSetMax: MiB, Samples: 1, Unreliable: "1 reading"},
+	}}
+	got := fakeReporter{}
+	ReportTo(got, r)
+	for unit, want := range map[string]float64{"client-sidecar-cpu-mcores": 600, "client-sidecar-mem-B": float64(6 * MiB),
+		"client-sidecar-busiest-pod-cpu-mcores": 300, "client-sidecar-largest-pod-mem-B": float64(3 * MiB)} {
+		if v, ok := got[unit]; !ok || math.Abs(v-want) > 1e-6 {
+			t.Errorf("%s = %v (reported %v), want %v", unit, v, ok, want)
+		}
+	}
+	for _, unit := range []string{"server-sidecar-cpu-mcores", "server-sidecar-mem-B"} {
+		if v, ok := got[unit]; ok {
+			t.Errorf("%s = %v reported for an unreliable figure", unit, v)
+		}
+	}
+	var b strings.Builder
+	if err := WriteUnits(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Unit client-sidecar-busiest-pod-cpu-mcores better=lower\n", "Unit client-sidecar-largest-pod-mem-B better=lower\n"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("WriteUnits lacks %q", want)
+		}
+	}
+}

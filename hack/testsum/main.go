@@ -88,27 +88,36 @@ func (s *summary) read(r io.Reader, w io.Writer) error {
 			s.out[k] = append(s.out[k], e.Output)
 		case "pass":
 			if e.Test == "" {
-				s.packages = append(s.packages, pkgResult{e.Package, "ok", e.Elapsed})
+				s.finish(w, pkgResult{e.Package, "ok", e.Elapsed})
 			} else {
 				s.passed[k] = true
 				s.ran++
 			}
 		case "fail":
 			if e.Test == "" {
-				s.packages = append(s.packages, pkgResult{e.Package, "FAIL", e.Elapsed})
+				s.finish(w, pkgResult{e.Package, "FAIL", e.Elapsed})
 			} else {
 				s.ran++
 			}
 			s.failed = append(s.failed, k)
 		case "skip":
 			if e.Test == "" {
-				s.packages = append(s.packages, pkgResult{e.Package, "skip", e.Elapsed})
+				s.finish(w, pkgResult{e.Package, "skip", e.Elapsed})
 				continue
 			}
 			s.skipped = append(s.skipped, classify(k, s.out[k]))
 		}
 	}
 	return sc.Err()
+}
+
+// finish records a package's result and, when w is not nil, prints it as it
+// comes, so that a long run shows its progress.
+func (s *summary) finish(w io.Writer, p pkgResult) {
+	s.packages = append(s.packages, p)
+	if w != nil {
+		fmt.Fprintf(w, "%-4s %-45s %7.1fs\n", p.action, short(p.name), p.elapsed)
+	}
 }
 
 // classify finds the skip's reason in the test's output.
@@ -197,9 +206,6 @@ func (s *summary) report(w io.Writer, strict bool, allowed map[string]bool, earl
 	}
 
 	fmt.Fprintln(w)
-	for _, p := range s.packages {
-		fmt.Fprintf(w, "%-4s %-45s %7.1fs\n", p.action, short(p.name), p.elapsed)
-	}
 	slow := slices.Clone(s.packages)
 	sort.Slice(slow, func(i, j int) bool { return slow[i].elapsed > slow[j].elapsed })
 	var total float64

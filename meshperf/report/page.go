@@ -131,7 +131,7 @@ func Build(srcs []Source) (*Page, error) {
 func cpuOf(comp string) valueFunc {
 	return func(r *meshperf.Result) (float64, bool) {
 		x, ok := r.Resources[comp]
-		return x.CPUMean.Millicores(), ok
+		return x.CPUMean.Millicores(), ok && x.Unreliable == "" // an unreliable figure is not drawn
 	}
 }
 
@@ -139,7 +139,7 @@ func cpuOf(comp string) valueFunc {
 func memOf(comp string) valueFunc {
 	return func(r *meshperf.Result) (float64, bool) {
 		x, ok := r.Resources[comp]
-		return float64(x.WorkingSetMax), ok
+		return float64(x.WorkingSetMax), ok && x.Unreliable == ""
 	}
 }
 

@@ -135,7 +135,9 @@ func latencyOf(l latency.Summary, m Metric) time.Duration {
 }
 
 // resource sums CPU (millicores) or memory (bytes) over the components r
-// has readings for; it reports false when it has none of them.
+// has readings for; it reports false when it has none of them, or when
+// one of them is Unreliable (taken from outside the measured window), so
+// that such a figure counts as missing rather than as a clean value.
 func resource(r *meshperf.Result, mem bool, components ...string) (float64, bool) {
 	var sum float64
 	found := false
@@ -143,6 +145,9 @@ func resource(r *meshperf.Result, mem bool, components ...string) (float64, bool
 		x, ok := r.Resources[c]
 		if !ok {
 			continue
+		}
+		if x.Unreliable != "" {
+			return 0, false
 		}
 		found = true
 		if mem {
