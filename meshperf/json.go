@@ -133,6 +133,9 @@ type resultJSON struct {
 	SendLag          *latenciesMS     `json:"send_lag_ms"`
 	Histograms       histogramsJSON   `json:"histograms"`
 
+	// ErrorExamples holds the first message of each kind in TransportErrors.
+	ErrorExamples map[string]string `json:"error_examples,omitempty"`
+
 	Resources   map[string]resourcesJSON `json:"resources,omitempty"`
 	Environment map[string]string        `json:"environment,omitempty"`
 }
@@ -170,6 +173,7 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		Histograms: histogramsJSON{Unit: latency.Unit, Encoding: HistogramEncoding, Overflow: r.Overflow},
 	}
 	j.Environment = r.Environment
+	j.ErrorExamples = r.ErrorExamples
 	if len(r.Resources) > 0 {
 		j.Resources = map[string]resourcesJSON{}
 		for name, x := range r.Resources {
@@ -242,6 +246,7 @@ func (r *Result) UnmarshalJSON(b []byte) error {
 		}
 	}
 	r.Environment = j.Environment
+	r.ErrorExamples = j.ErrorExamples
 	if len(j.Resources) > 0 {
 		r.Resources = map[string]Resources{}
 		for name, x := range j.Resources {

@@ -45,7 +45,7 @@ func TestOutKeepsEveryStep(t *testing.T) {
 		t.Fatal("a refused run succeeded")
 	}
 	doc := readDoc(t, path)
-	if len(doc.Steps) != 2 || doc.Steps[0].Labels["step"] != "1" || doc.Steps[1].TransportErrors["connect"] != 5 {
+	if len(doc.Steps) != 2 || doc.Steps[0].Labels["step"] != "1" || doc.Steps[1].TransportErrors["connect refused"] != 5 {
 		t.Fatalf("document holds %d steps: %+v", len(doc.Steps), doc.Steps)
 	}
 	if doc.Steps[0].ResponseHist == nil || doc.Steps[0].Latency.Count != 50 || doc.SMPVersion != meshperf.SMPVersion {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -29,13 +30,14 @@ type Result struct {
 	ActualQPS    float64   // Requests / (End − Start)
 	Concurrency  int
 
-	Requests        int64            // measured requests, answered or failed
-	StatusCodes     map[int]int64    // answered requests by status code
-	TransportErrors map[string]int64 // unanswered requests by kind: connect, timeout, reset, protocol, other
-	Late            int64            // sends that left after their intended time because every worker was busy
-	Unsent          int64            // slots of the window that no worker was free to send before it closed (or that fell due before the interruption)
-	WarmupRequests  int64            // requests sent and discarded during the warm-up
-	Overflow        int64            // response latencies above ResponseHist's range, counted at its top; ResponseHist.Overflow()
+	Requests        int64             // measured requests, answered or failed
+	StatusCodes     map[int]int64     // answered requests by status code
+	TransportErrors map[string]int64  // unanswered requests by kind (see the README): "connect refused", "connect timeout", "connect unreachable", "connect", "local", "timeout", "reset", "protocol", "other"
+	ErrorExamples   map[string]string // the first message of each kind in TransportErrors, e.g. "connect refused: dial tcp 127.0.0.1:8080: connect: connection refused"
+	Late            int64             // sends that left after their intended time because every worker was busy
+	Unsent          int64             // slots of the window that no worker was free to send before it closed (or that fell due before the interruption)
+	WarmupRequests  int64             // requests sent and discarded during the warm-up
+	Overflow        int64             // response latencies above ResponseHist's range, counted at its top; ResponseHist.Overflow()
 
 	// Interrupted is set when the run was cancelled before it finished
 	// (RunContext's ctx; SIGINT or SIGTERM on the command line). Its window
@@ -96,12 +98,40 @@ func (r *Result) ErrorRate() float64 {
 var ErrNoSamples = latency.ErrNoSamples
 
 // ErrTooManyErrors is returned (wrapped) when a run's error rate exceeds the
-// plan's MaxErrorRate. The Result is returned alongside it.
+// plan's MaxErrorRate. The Result is returned alongside it. The error is an
+// *ErrorRateError.
 var ErrTooManyErrors = errors.New("too many failed requests")
+
+// ErrorRateError is the error of a run whose failed share exceeds its
+// plan's MaxErrorRate. errors.Is(err, ErrTooManyErrors) holds for it.
+type ErrorRateError struct {
+	URL                string
+	Failures, Requests int64
+	Max                float64 // the run's MaxErrorRate, a share 0–1
+	// Detail lists the failures by kind, with the first message of each,
+	// and by status: "; connect refused: 20 (first: dial tcp ...); status 503: 2".
+	Detail string
+}
+
+// Rate returns the failed share, 0–1.
+func (e *ErrorRateError) Rate() float64 { return float64(e.Failures) / float64(max(e.Requests, 1)) }
+
+// Suggest returns the smallest whole percentage, as a share, that would
+// have let this run pass: a value for MaxErrorRate (at most 1).
+func (e *ErrorRateError) Suggest() float64 { return min(math.Ceil(100*e.Rate())/100, 1) }
+
+func (e *ErrorRateError) Error() string {
+	return fmt.Sprintf("meshperf: %s: %v: %d of %d failed (%.2f%%), above MaxErrorRate %g (%.2f%%); "+
+		"if that share is expected, raise it with the option meshperf.MaxErrorRate, e.g. meshperf.MaxErrorRate(%g)%s",
+		e.URL, ErrTooManyErrors, e.Failures, e.Requests, 100*e.Rate(), e.Max, 100*e.Max, e.Suggest(), e.Detail)
+}
+
+// Unwrap returns ErrTooManyErrors.
+func (e *ErrorRateError) Unwrap() error { return ErrTooManyErrors }
 
 // check returns an error when r must not pass as a measurement: an
 // interrupted run, no answered request, or more failures than maxErrorRate
-// allows.
+// allows (an *ErrorRateError).
 func (r *Result) check(maxErrorRate float64) error {
 	if r.Interrupted {
 		return fmt.Errorf("meshperf: %s: the run was interrupted after %v: a partial result (%d measured requests, %d in flight, %d unsent)",
@@ -111,18 +141,21 @@ func (r *Result) check(maxErrorRate float64) error {
 		return fmt.Errorf("meshperf: %s: %w: %d requests, none answered%s", r.URL, ErrNoSamples, r.Requests, r.failureDetail())
 	}
 	if rate := r.ErrorRate(); rate > maxErrorRate {
-		return fmt.Errorf("meshperf: %s: %w: %d of %d failed (%.2f%%, allowed %.2f%%)%s",
-			r.URL, ErrTooManyErrors, r.Failures(), r.Requests, 100*rate, 100*maxErrorRate, r.failureDetail())
+		return &ErrorRateError{URL: r.URL, Failures: r.Failures(), Requests: r.Requests, Max: maxErrorRate, Detail: r.failureDetail()}
 	}
 	return nil
 }
 
-// failureDetail lists the failures by kind and status, e.g.
-// "; connect: 1000; status 503: 2".
+// failureDetail lists the failures by kind, with the first message of each
+// kind, and by status, e.g. "; connect refused: 1000 (first: dial tcp
+// 127.0.0.1:1: connect: connection refused); status 503: 2".
 func (r *Result) failureDetail() string {
 	var b strings.Builder
 	for _, k := range slices.Sorted(maps.Keys(r.TransportErrors)) {
 		fmt.Fprintf(&b, "; %s: %d", k, r.TransportErrors[k])
+		if ex := r.ErrorExample(k); ex != "" {
+			fmt.Fprintf(&b, " (first: %s)", ex)
+		}
 	}
 	for _, code := range slices.Sorted(maps.Keys(r.StatusCodes)) {
 		if code < 200 || code >= 400 {
@@ -130,6 +163,16 @@ func (r *Result) failureDetail() string {
 		}
 	}
 	return b.String()
+}
+
+// ErrorExample returns the first message recorded for the error kind,
+// without the kind's name in front, or "" when there is none.
+func (r *Result) ErrorExample(kind string) string {
+	ex := r.ErrorExamples[kind]
+	if rest, ok := strings.CutPrefix(ex, kind+": "); ok {
+		return rest
+	}
+	return ex
 }
 
 // summarize fills the summaries, and Overflow, from the histograms. An
@@ -156,7 +199,9 @@ func (r *Result) summarize() {
 // several load generators driving one target, into one Result. Histograms
 // merge losslessly into the widest range among the inputs, and every input's
 // overflow is carried; counts add up, the window spans all inputs, and the
-// requested and actual rates add up. Every input must carry its histograms.
+// requested and actual rates add up. Of the error examples, the first
+// input's that has one for a kind is kept. Every input must carry its
+// histograms.
 func Merge(results ...*Result) (*Result, error) {
 	if len(results) == 0 {
 		return nil, errors.New("meshperf: merge: no results")
@@ -168,6 +213,7 @@ func Merge(results ...*Result) (*Result, error) {
 		Protocol:        results[0].Protocol,
 		StatusCodes:     map[int]int64{},
 		TransportErrors: map[string]int64{},
+		ErrorExamples:   map[string]string{},
 	}
 	for i, r := range results {
 		if r == nil || r.ResponseHist == nil || r.ServiceHist == nil {
@@ -213,6 +259,11 @@ func Merge(results ...*Result) (*Result, error) {
 		}
 		for k, n := range r.TransportErrors {
 			out.TransportErrors[k] += n
+		}
+		for k, ex := range r.ErrorExamples {
+			if _, ok := out.ErrorExamples[k]; !ok {
+				out.ErrorExamples[k] = ex
+			}
 		}
 	}
 	out.summarize()

@@ -104,7 +104,7 @@ func newResult(plan Plan, rawURL string, o *engine.Outcome) *Result {
 	r := &Result{
 		ID: newID(), Labels: plan.Labels, URL: rawURL, Protocol: plan.Protocol,
 		Start: o.Start, End: o.End, RequestedQPS: plan.QPS, Concurrency: plan.Concurrency,
-		Requests: o.Requests, StatusCodes: map[int]int64{}, TransportErrors: map[string]int64{},
+		Requests: o.Requests, StatusCodes: map[int]int64{}, TransportErrors: map[string]int64{}, ErrorExamples: map[string]string{},
 		Late: o.Late, Unsent: o.Unsent, WarmupRequests: o.WarmupRequests, Interrupted: o.Interrupted, InFlight: o.InFlight,
 		ResponseHist: o.Response, ServiceHist: o.Service, SendLagHist: o.SendLag,
 		Overflow: o.Response.Overflow(),
@@ -117,6 +117,9 @@ func newResult(plan Plan, rawURL string, o *engine.Outcome) *Result {
 	for k, n := range o.Errors {
 		if n > 0 {
 			r.TransportErrors[transport.Kind(k).String()] = n
+			if ex := o.ErrorExamples[k]; ex != "" {
+				r.ErrorExamples[transport.Kind(k).String()] = ex
+			}
 		}
 	}
 	if plan.QPS == 0 {

@@ -178,11 +178,11 @@ func TestConnectionRefusedFailsPlainlyAndQuickly(t *testing.T) {
 	start := time.Now()
 	res, err := meshperf.RunContext(t.Context(), meshperf.URL("http://"+addr+"/"), meshperf.QPS(200),
 		meshperf.Duration(500*time.Millisecond), meshperf.Warmup(0))
-	if !errors.Is(err, meshperf.ErrNoSamples) || !strings.Contains(err.Error(), "connect: ") {
-		t.Fatalf("error = %v, want ErrNoSamples naming connect failures", err)
+	if !errors.Is(err, meshperf.ErrNoSamples) || !strings.Contains(err.Error(), "connect refused: ") {
+		t.Fatalf("error = %v, want ErrNoSamples naming refused connections", err)
 	}
-	if res == nil || res.TransportErrors["connect"] != res.Requests || res.Requests == 0 {
-		t.Errorf("result %+v: want every request counted as a connect failure", res)
+	if res == nil || res.TransportErrors["connect refused"] != res.Requests || res.Requests == 0 {
+		t.Errorf("result %+v: want every request counted as a refused connection", res)
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("a refused run took %v", d)

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 
+	"github.com/meshperf/meshperf/assertions"
 	"github.com/meshperf/meshperf/meshperf"
 )
 
@@ -21,6 +25,72 @@ func statusLine(r *meshperf.Result) string {
 		return "none"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// errorLines returns the summary's "errors" line, then one line per error
+// kind with its count and its first message:
+//
+//	errors    20 (100.000%)  late 0  unsent 0
+//	          connect refused: 20, first: dial tcp 127.0.0.1:9: connect: connection refused
+//
+// A run that measured no request has no error share to print.
+func errorLines(r *meshperf.Result) []string {
+	share := fmt.Sprintf("%d (%.3f%%)", r.Failures(), 100*r.ErrorRate())
+	if r.Requests == 0 {
+		share = "none: no request was measured"
+	}
+	lines := []string{fmt.Sprintf("errors    %s  late %d  unsent %d", share, r.Late, r.Unsent)}
+	for _, k := range slices.Sorted(maps.Keys(r.TransportErrors)) {
+		line := fmt.Sprintf("          %s: %d", k, r.TransportErrors[k])
+		if ex := r.ErrorExample(k); ex != "" {
+			line += ", first: " + printable(ex)
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// printable returns s, quoted when it holds characters that a terminal
+// would not show as they are (a server's bytes may end up in a message).
+func printable(s string) string {
+	if strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+// errorRateError restates a run that failed on -max-error-rate in terms of
+// the command line: the flag, its value, whether it was the default, and
+// the value that would let the run (or -budget's error clause) decide.
+// Other errors are returned as they are.
+type errorRateError struct {
+	msg string
+	err error
+}
+
+func (e *errorRateError) Error() string { return e.msg }
+func (e *errorRateError) Unwrap() error { return e.err }
+
+func explainErrorRate(err error, maxErr float64, maxErrSet bool, budget assertions.Budget) error {
+	var re *meshperf.ErrorRateError
+	if !errors.As(err, &re) {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %v: %d of %d failed (%.2f%%), above -max-error-rate %g (", re.URL, meshperf.ErrTooManyErrors,
+		re.Failures, re.Requests, 100*re.Rate(), maxErr)
+	if !maxErrSet {
+		b.WriteString("the default, ")
+	}
+	fmt.Fprintf(&b, "%.2f%%)", 100*maxErr)
+	if budget.MaxErrorRate > maxErr && budget.MaxErrorRate != assertions.NoErrors {
+		fmt.Fprintf(&b, ", which is checked before -budget; -budget allows %g%%: pass -max-error-rate %g to let -budget decide",
+			100*budget.MaxErrorRate, budget.MaxErrorRate)
+	} else {
+		fmt.Fprintf(&b, "; if that share is expected, raise it, e.g. -max-error-rate %g", re.Suggest())
+	}
+	b.WriteString(re.Detail)
+	return &errorRateError{msg: b.String(), err: err}
 }
 
 // overflowNote is "  overflow N" for a table row whose response latencies

@@ -150,6 +150,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	res, runErr := meshperf.RunContext(ctx, meshperf.URL(rawURL), opts...)
+	runErr = explainErrorRate(runErr, *maxErr, set["max-error-rate"], budget)
 	if res != nil {
 		out, jsonPath := stdout, *jsonOut
 		if res.Interrupted && !*partial && jsonPath != "" {
@@ -250,7 +251,9 @@ func writeSummary(w io.Writer, r *meshperf.Result, plan meshperf.Plan) {
 	}
 	fmt.Fprintf(w, ", %d warm-up discarded\n", r.WarmupRequests)
 	fmt.Fprintf(w, "status    %s\n", statusLine(r))
-	fmt.Fprintf(w, "errors    %d (%.3f%%)  late %d  unsent %d\n", r.Failures(), 100*r.ErrorRate(), r.Late, r.Unsent)
+	for _, line := range errorLines(r) {
+		fmt.Fprintln(w, line)
+	}
 	for _, h := range []struct {
 		name string
 		h    *latency.Histogram

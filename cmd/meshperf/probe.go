@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"strconv"
 	"time"
 )
 
@@ -19,8 +22,9 @@ type probeReport struct {
 }
 
 // runProbe sends one GET to an http:// URL and prints its status and
-// headers as JSON. A transport failure exits 1; the status is reported, not
-// judged.
+// headers as JSON once the whole body has arrived. A transport failure, and
+// a body that does not complete within -timeout or ends early, exit 1 with
+// nothing on stdout; the status is reported, not judged.
 func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("probe", stderr, "[-timeout 5s] URL")
 	timeout := fs.Duration("timeout", 5*time.Second, "bound on the whole request")
@@ -50,8 +54,19 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("probe %s: %w", raw, err)
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	n, err := io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
+	if err != nil {
+		got := strconv.FormatInt(n, 10)
+		if resp.ContentLength >= 0 {
+			got += " of " + strconv.FormatInt(resp.ContentLength, 10)
+		}
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
+			return fmt.Errorf("probe %s: the body of the %d response did not complete within -timeout %v (%s bytes read): %w",
+				raw, resp.StatusCode, *timeout, got, err)
+		}
+		return fmt.Errorf("probe %s: the body of the %d response ended after %s bytes: %w", raw, resp.StatusCode, got, err)
+	}
 	rep := probeReport{URL: raw, Status: resp.StatusCode, Headers: make(map[string]string, len(resp.Header))}
 	for k, v := range resp.Header {
 		if len(v) > 0 {

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -73,5 +76,58 @@ func TestProbeFailures(t *testing.T) {
 		if code, _, stderr := runCLI(t, tt.args...); code != exitUsage || !strings.Contains(stderr, tt.want) {
 			t.Errorf("%q: exit %d, stderr %q; want 2 naming %s", tt.args, code, stderr, tt.want)
 		}
+	}
+}
+
+func TestProbeFailsWhenTheBodyDoesNotComplete(t *testing.T) {
+	tests := []struct {
+		name  string
+		write func(c net.Conn)
+		want  string
+	}{
+		{
+			name: "body stalls",
+			write: func(c net.Conn) {
+				_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nab")
+				_, _ = io.Copy(io.Discard, c) // hold the connection open
+			},
+			want: "did not complete within -timeout 300ms",
+		},
+		{
+			name: "body cut short",
+			write: func(c net.Conn) {
+				_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nab")
+			},
+			want: "body of the 200 response",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			t.Cleanup(func() { ln.Close(); wg.Wait() })
+			wg.Go(func() {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				defer c.Close()
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+					return
+				}
+				tt.write(c)
+			})
+			url := "http://" + ln.Addr().String() + "/"
+			code, stdout, stderr := runCLI(t, "probe", "-timeout", "300ms", url)
+			if code != exitFail || !strings.Contains(stderr, url) || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit 1 naming %s and saying %q", code, stderr, url, tt.want)
+			}
+			if stdout != "" {
+				t.Errorf("stdout %q; want no report for a failed probe", stdout)
+			}
+		})
 	}
 }

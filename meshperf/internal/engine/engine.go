@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/meshperf/meshperf/meshperf/internal/pace"
 	"github.com/meshperf/meshperf/meshperf/internal/transport"
@@ -26,9 +27,17 @@ type Config struct {
 	Timeout  time.Duration // per-request timeout, used to size histograms
 }
 
-// MaxStatus is the highest HTTP status code counted individually; statuses
-// outside [0, MaxStatus] are counted as MaxStatus+1.
-const MaxStatus = 599
+// MinStatus and MaxStatus bound the HTTP status codes a transport may
+// return: any three-digit code. Each is counted under its own value (a 999
+// stays 999). A status outside the range is no valid answer and is counted
+// as a protocol error.
+const (
+	MinStatus = 100
+	MaxStatus = 999
+)
+
+// MaxExample bounds the length in bytes of an error example.
+const MaxExample = 512
 
 // Outcome is everything a run measured. Histograms hold nanoseconds.
 type Outcome struct {
@@ -39,12 +48,13 @@ type Outcome struct {
 	Service  *latency.Histogram // send to response complete
 	SendLag  *latency.Histogram // generator wake-up lateness (open loop only)
 
-	Requests       int64                          // measured requests that completed or failed
-	Statuses       [MaxStatus + 2]int64           // responses by status code
-	Errors         [transport.KindOther + 1]int64 // failures by kind
-	Late           int64                          // measured sends that left after their intended time
-	Unsent         int64                          // measured slots never sent before the window closed, or due before the interruption
-	WarmupRequests int64                          // requests sent during the warm-up
+	Requests       int64                      // measured requests that completed or failed
+	Statuses       [MaxStatus + 1]int64       // responses by status code
+	Errors         [transport.NumKinds]int64  // failures by kind
+	ErrorExamples  [transport.NumKinds]string // the first measured failure's message of each kind, at most MaxExample bytes
+	Late           int64                      // measured sends that left after their intended time
+	Unsent         int64                      // measured slots never sent before the window closed, or due before the interruption
+	WarmupRequests int64                      // requests sent during the warm-up
 
 	Interrupted bool  // ctx was cancelled before the run finished
 	InFlight    int64 // measured requests sent but not complete when the run was interrupted
@@ -58,8 +68,10 @@ type shard struct {
 	response, service, sendLag *latency.Histogram
 	requests, late, warmup     int64
 	unsent, inFlight           int64
-	statuses                   [MaxStatus + 2]int64
-	errors                     [transport.KindOther + 1]int64
+	statuses                   [MaxStatus + 1]int64
+	errors                     [transport.NumKinds]int64
+	examples                   [transport.NumKinds]string        // first message of each kind
+	exampleAt                  [transport.NumKinds]time.Duration // when it was recorded
 	lastDone                   time.Duration
 }
 
@@ -326,14 +338,19 @@ func (r *run) interrupted(s *shard, measured bool) {
 func (s *shard) record(status int, err error, response, service, done time.Duration) {
 	s.requests++
 	s.lastDone = max(s.lastDone, done)
+	if err == nil && (status < MinStatus || status > MaxStatus) {
+		err = &transport.Error{Kind: transport.KindProtocol,
+			Err: fmt.Errorf("status %d is not a three-digit HTTP status code", status)}
+	}
 	if err != nil {
 		// Failed requests are counted, not timed: a refused connection
 		// would otherwise read as a very fast response.
-		s.errors[transport.KindOf(err)]++
+		k := transport.KindOf(err)
+		if s.errors[k] == 0 {
+			s.examples[k], s.exampleAt[k] = example(err), done
+		}
+		s.errors[k]++
 		return
-	}
-	if status < 0 || status > MaxStatus {
-		status = MaxStatus + 1
 	}
 	s.statuses[status]++
 	s.response.Record(response)
@@ -344,6 +361,7 @@ func (s *shard) record(status int, err error, response, service, done time.Durat
 func (r *run) outcome(interrupted bool) *Outcome {
 	o := &Outcome{Start: r.base.Time.Add(r.winStart), Interrupted: interrupted}
 	var lastDone time.Duration
+	var firstAt [transport.NumKinds]time.Duration
 	for i, s := range r.shards {
 		if i == 0 {
 			o.Response, o.Service, o.SendLag = s.response, s.service, s.sendLag
@@ -361,6 +379,13 @@ func (r *run) outcome(interrupted bool) *Outcome {
 			o.Statuses[c] += n
 		}
 		for k, n := range s.errors {
+			if n == 0 {
+				continue
+			}
+			// The earliest example of a kind across shards is the first.
+			if o.Errors[k] == 0 || s.exampleAt[k] < firstAt[k] {
+				o.ErrorExamples[k], firstAt[k] = s.examples[k], s.exampleAt[k]
+			}
 			o.Errors[k] += n
 		}
 		lastDone = max(lastDone, s.lastDone)
@@ -381,4 +406,19 @@ func (r *run) outcome(interrupted bool) *Outcome {
 	// came back sooner; a closed-loop window ends with its last response.
 	o.End = r.base.Time.Add(max(lastDone, r.winStart, r.closeAt))
 	return o
+}
+
+// example returns err's message, cut to at most MaxExample bytes on a
+// character boundary and marked "…" when cut.
+func example(err error) string {
+	msg := err.Error()
+	if len(msg) <= MaxExample {
+		return msg
+	}
+	const ellipsis = "…"
+	cut := MaxExample - len(ellipsis)
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + ellipsis
 }

@@ -3,10 +3,12 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/meshperf/meshperf/meshperf/internal/transport"
 	"github.com/meshperf/meshperf/meshperf/latency"
@@ -176,14 +178,99 @@ func TestErrorsAreClassifiedAndNotTimed(t *testing.T) {
 	}
 }
 
-func TestStatusesOutOfRangeAreCounted(t *testing.T) {
-	o, err := Run(context.Background(), Config{Open: opener(0, 999, nil, new(atomic.Int64)), Workers: 1,
-		Count: 3, Timeout: time.Second})
+func TestStatusCodesKeepTheirValue(t *testing.T) {
+	tests := []struct {
+		name     string
+		status   int
+		wantKind transport.Kind // KindNone: counted by status
+	}{
+		{name: "100", status: 100},
+		{name: "200", status: 200},
+		{name: "599", status: 599},
+		{name: "600", status: 600},
+		{name: "999", status: 999},
+		{name: "0 is no status", status: 0, wantKind: transport.KindProtocol},
+		{name: "99 is not 3 digits", status: 99, wantKind: transport.KindProtocol},
+		{name: "1000 is not 3 digits", status: 1000, wantKind: transport.KindProtocol},
+		{name: "negative", status: -1, wantKind: transport.KindProtocol},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, err := Run(context.Background(), Config{Open: opener(0, tt.status, nil, new(atomic.Int64)), Workers: 1,
+				Count: 3, Timeout: time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantKind == transport.KindNone {
+				if n := o.Statuses[tt.status]; n != 3 {
+					t.Errorf("status %d counted %d times, want 3", tt.status, n)
+				}
+				return
+			}
+			if n := o.Errors[tt.wantKind]; n != 3 || o.Response.Count() != 0 {
+				t.Errorf("%s errors = %d, timed %d; want 3 errors, none timed", tt.wantKind, n, o.Response.Count())
+			}
+			if ex := o.ErrorExamples[tt.wantKind]; !strings.Contains(ex, fmt.Sprint(tt.status)) {
+				t.Errorf("example %q does not name status %d", ex, tt.status)
+			}
+		})
+	}
+}
+
+// seqConn returns the outcomes of a script in turn, then the last one.
+type seqConn struct {
+	script []seqStep
+	i      int
+}
+
+type seqStep struct {
+	status int
+	err    error
+}
+
+func (c *seqConn) Do(context.Context) (int, error) {
+	st := c.script[min(c.i, len(c.script)-1)]
+	c.i++
+	return st.status, st.err
+}
+
+func (*seqConn) Close() error { return nil }
+
+func TestErrorExamplesKeepTheFirstMessageOfEachKind(t *testing.T) {
+	long := strings.Repeat("é", MaxExample)
+	script := []seqStep{
+		{status: 200},
+		{err: &transport.Error{Kind: transport.KindConnectRefused, Err: errors.New("first refusal")}},
+		{err: &transport.Error{Kind: transport.KindConnectRefused, Err: errors.New("second refusal")}},
+		{err: &transport.Error{Kind: transport.KindTimeout, Err: errors.New("slow")}},
+		{err: &transport.Error{Kind: transport.KindProtocol, Err: errors.New(long)}},
+		{err: errors.New("unclassified")},
+		{status: 200},
+	}
+	o, err := Run(context.Background(), Config{Open: func() transport.Conn { return &seqConn{script: script} },
+		Workers: 1, Count: int64(len(script)), Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Statuses[MaxStatus+1] != 3 {
-		t.Errorf("statuses above %d counted %d, want 3", MaxStatus, o.Statuses[MaxStatus+1])
+	want := map[transport.Kind]string{
+		transport.KindConnectRefused: "connect refused: first refusal",
+		transport.KindTimeout:        "timeout: slow",
+		transport.KindOther:          "unclassified",
+	}
+	for k := range transport.NumKinds {
+		got := o.ErrorExamples[k]
+		if k == transport.KindProtocol {
+			if len(got) > MaxExample || !utf8.ValidString(got) || !strings.HasPrefix(got, "protocol: é") || !strings.HasSuffix(got, "…") {
+				t.Errorf("long example: %d bytes %q; want at most %d, valid UTF-8, ending in …", len(got), got, MaxExample)
+			}
+			continue
+		}
+		if got != want[k] {
+			t.Errorf("example of %q = %q, want %q", k, got, want[k])
+		}
+	}
+	if o.Errors[transport.KindConnectRefused] != 2 || o.Statuses[200] != 2 {
+		t.Errorf("counts: refused %d, 200 %d; want 2 and 2", o.Errors[transport.KindConnectRefused], o.Statuses[200])
 	}
 }
 

@@ -5,5 +5,8 @@
 // Each load worker owns one Conn and calls Do sequentially; a Conn is never
 // shared between goroutines. Conns dial lazily on the first Do and redial
 // after the peer closes, so a connect failure is reported as a request
-// outcome (KindConnect), not as a construction error.
+// outcome, not as a construction error. Its Kind names the cause the OS
+// gave (KindConnectRefused, KindConnectTimeout, KindConnectUnreachable,
+// KindLocal for a limit of this machine, KindConnect otherwise); the h2c
+// and gRPC Conns find it through the dial they wrap (see peer).
 package transport

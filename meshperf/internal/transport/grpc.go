@@ -17,7 +17,10 @@ import (
 // connected lazily. A SERVING answer counts as status 200 and NOT_SERVING
 // as 503; gRPC error codes map to the HTTP statuses gRPC's own gateway uses,
 // except Unavailable, DeadlineExceeded and Canceled, which are transport
-// failures (connect, timeout, canceled).
+// failures. When the call fails without a status, Do says why from what
+// happened on the connection: the dial's cause (connect refused, connect
+// timeout, connect unreachable, local), a server that answered in HTTP/1
+// (protocol: "not gRPC/h2"), or else connect, timeout or canceled.
 func NewGRPCHealth(spec Spec) (Opener, error) {
 	if err := checkSpec(spec); err != nil {
 		return nil, err
@@ -28,14 +31,14 @@ func NewGRPCHealth(spec Spec) (Opener, error) {
 	}
 	dial := spec.dialer()
 	return func() Conn {
-		return &grpcConn{target: "passthrough:///" + host, timeout: spec.Timeout, dial: dial}
+		return &grpcConn{target: "passthrough:///" + host, timeout: spec.Timeout, peer: newPeer(dial)}
 	}, nil
 }
 
 type grpcConn struct {
 	target  string
 	timeout time.Duration
-	dial    DialFunc
+	peer    *peer
 	cc      *grpc.ClientConn
 	client  healthpb.HealthClient
 	req     healthpb.HealthCheckRequest
@@ -46,7 +49,7 @@ func (c *grpcConn) Do(ctx context.Context) (int, error) {
 		cc, err := grpc.NewClient(c.target,
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
 			grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
-				return c.dial(ctx, "tcp", addr)
+				return c.peer.Dial(ctx, "tcp", addr)
 			}))
 		if err != nil {
 			return 0, &Error{Kind: KindConnect, Err: err}
@@ -57,7 +60,7 @@ func (c *grpcConn) Do(ctx context.Context) (int, error) {
 	defer cancel()
 	resp, err := c.client.Check(ctx, &c.req)
 	if err != nil {
-		return grpcOutcome(err)
+		return grpcOutcome(err, c.peer)
 	}
 	if resp.GetStatus() == healthpb.HealthCheckResponse_SERVING {
 		return 200, nil
@@ -66,13 +69,13 @@ func (c *grpcConn) Do(ctx context.Context) (int, error) {
 }
 
 // grpcOutcome maps a failed call to a status or a classified error.
-func grpcOutcome(err error) (int, error) {
+func grpcOutcome(err error, p *peer) (int, error) {
 	st, _ := status.FromError(err)
 	switch st.Code() {
 	case codes.Unavailable:
-		return 0, &Error{Kind: KindConnect, Err: err}
+		return 0, p.explain(err, KindConnect, false)
 	case codes.DeadlineExceeded:
-		return 0, &Error{Kind: KindTimeout, Err: err}
+		return 0, p.explain(err, KindTimeout, true)
 	case codes.Canceled:
 		return 0, &Error{Kind: KindCanceled, Err: err}
 	case codes.InvalidArgument, codes.FailedPrecondition, codes.OutOfRange:

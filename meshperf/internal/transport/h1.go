@@ -41,12 +41,19 @@ const (
 // blocked read or write is interrupted at once and Do returns KindCanceled
 // (KindTimeout if ctx's deadline passed). Response bodies are read and
 // discarded; the 1xx interim responses before the final one are skipped.
+// Every three-digit status code from 100 to 999 is returned as it is (999
+// stays 999); a status line whose code has another number of digits or a
+// leading zero is a protocol error ("malformed status line" or "malformed
+// status code").
 // In steady state on a kept-alive connection Do does not allocate.
 //
 // A request that fails on a reused connection before any byte of its
 // response arrived (the server closed an idle connection) is sent once more
 // on a new connection, as browsers do. Every other failure is returned as an
-// *Error, and the connection is closed so the next Do redials.
+// *Error, and the connection is closed so the next Do redials. Bytes that
+// arrive while no request is outstanding fail the next request, unsent, as
+// KindProtocol "unsolicited response" (see checkIdle), so that responses
+// never pair with the wrong request.
 //
 // Close each Conn when its worker is done: it holds its socket and, while
 // a cancellable ctx is in use, a registration with that ctx.
@@ -165,6 +172,7 @@ type h1Conn struct {
 	conn   net.Conn // nil until dialed and after a close
 	reused bool     // conn has completed a response, so it may have gone stale
 	rd     respReader
+	idle   idleProbe // finds bytes that wait on conn between requests
 
 	// While a cancellable ctx is in use, stop unregisters the callback that
 	// interrupts conn's blocked I/O when watched (that ctx's Done) closes.
@@ -229,6 +237,9 @@ func (c *h1Conn) roundTrip(deadline time.Time) (int, error) {
 		return 0, err
 	}
 	c.rd.received = 0
+	if err := c.checkIdle(); err != nil {
+		return 0, err
+	}
 	if _, err := c.conn.Write(c.t.req); err != nil {
 		return 0, err
 	}
@@ -236,15 +247,62 @@ func (c *h1Conn) roundTrip(deadline time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if keepAlive && c.rd.buffered() == 0 {
+	if keepAlive {
+		// Bytes read past the response's end stay buffered: the next
+		// request's checkIdle reports them.
 		c.reused = true
 	} else {
-		// The response ends the connection, or bytes arrived past its
-		// end that no request asked for, so the framing is not what the
-		// server meant: start afresh.
 		_ = c.closeConn()
 	}
 	return status, nil
+}
+
+// checkIdle returns a protocol error when bytes arrived while no request
+// was outstanding: after the previous response ended, or on a new
+// connection before its first request. They answer no request of ours (an
+// extra response, one written early, or a body longer than its framing
+// said), and reading them as this request's response would pair every
+// later response with the wrong request. The request is then not sent and
+// Do closes the connection. A connection that the peer closed or reset
+// while idle is returned as io.EOF or the errno, a reset.
+//
+// One exception, as in Go's net/http client: a 408 response on a reused
+// connection is the server timing out the idle connection before it saw
+// this request, so it is returned as a reset before any byte of the
+// response, and Do sends the request once more on a new connection.
+//
+// Bytes already read past the last response are always caught. Bytes
+// still in the socket are found by peeking at it without blocking (one
+// recvfrom(MSG_PEEK|MSG_DONTWAIT) per request, on Linux and for
+// connections that are sockets); bytes that arrive after the request was
+// written cannot be told from its response, so a response written early
+// on a new connection is caught only if it arrived before the request
+// left, and otherwise by the next request.
+func (c *h1Conn) checkIdle() error {
+	if c.rd.buffered() == 0 {
+		waiting, err := c.idle.waiting()
+		if err != nil || !waiting {
+			return err
+		}
+		if err := c.rd.fill(); err != nil && c.rd.buffered() == 0 {
+			return err
+		}
+	}
+	unsolicited := c.rd.buf[c.rd.r:c.rd.w]
+	if c.reused && is408(unsolicited) {
+		c.rd.received = 0
+		return errIdle408
+	}
+	return protocolError("unsolicited response: bytes arrived while no request was outstanding", unsolicited)
+}
+
+// errIdle408 is a server's 408 on an idle kept-alive connection.
+var errIdle408 = &Error{Kind: KindReset, Err: errors.New("http1: the server timed out the idle connection (408)")}
+
+// is408 reports whether b starts with the status line of a 408 response.
+func is408(b []byte) bool {
+	return len(b) >= 12 && string(b[:7]) == "HTTP/1." && string(b[8:12]) == " 408" &&
+		(len(b) == 12 || b[12] == ' ' || b[12] == '\r' || b[12] == '\n')
 }
 
 // dial connects c.conn, bounded by ctx and deadline. Its error is
@@ -264,6 +322,7 @@ func (c *h1Conn) dial(ctx context.Context, deadline time.Time) error {
 	}
 	c.conn, c.reused = conn, false
 	c.rd.reset(conn)
+	c.idle.reset(conn)
 	return nil
 }
 
@@ -293,6 +352,7 @@ func (c *h1Conn) closeConn() error {
 	err := c.conn.Close()
 	c.conn, c.reused = nil, false
 	c.rd.reset(nil)
+	c.idle.reset(nil)
 	return err
 }
 

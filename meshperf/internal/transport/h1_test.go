@@ -510,8 +510,9 @@ func TestHTTP1Exchanges(t *testing.T) {
 				{resp: "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"},
 				{resp: "HTTP/1.1 302 Found\r\nLocation: /x\r\nContent-Length: 0\r\n\r\n"},
 				{resp: "HTTP/1.1 599\r\nContent-Length: 0\r\n\r\n"},
+				{resp: "HTTP/1.1 999 Beyond\r\nContent-Length: 0\r\n\r\n"},
 			},
-			want:      []h1Outcome{{status: 503}, {status: 404}, {status: 302}, {status: 599}},
+			want:      []h1Outcome{{status: 503}, {status: 404}, {status: 302}, {status: 599}, {status: 999}},
 			wantConns: 1,
 		},
 		{
@@ -784,7 +785,7 @@ func TestHTTP1DialFailures(t *testing.T) {
 		want       Kind
 		minElapsed time.Duration
 	}{
-		{name: "connection refused", want: KindConnect},
+		{name: "connection refused", want: KindConnectRefused},
 		{
 			name: "dialer error",
 			dial: func(context.Context, string, string) (net.Conn, error) {
@@ -803,7 +804,7 @@ func TestHTTP1DialFailures(t *testing.T) {
 				<-ctx.Done()
 				return nil, &net.OpError{Op: "dial", Net: "tcp", Err: ctx.Err()}
 			},
-			want:       KindTimeout,
+			want:       KindConnectTimeout,
 			minElapsed: timeout,
 		},
 	}
@@ -1002,9 +1003,10 @@ func TestHTTP1DialsLazilyAndClosesIdempotently(t *testing.T) {
 	}
 }
 
-func TestHTTP1UnrequestedBytesCloseTheConnection(t *testing.T) {
+func TestHTTP1UnrequestedBytesFailTheNextRequest(t *testing.T) {
 	// net.Pipe delivers each server write whole to the client's read, so
-	// the bytes after the response are seen together with it.
+	// the bytes after the response are read together with it. They answer
+	// no request: the next one fails, unsent, and its connection closes.
 	var (
 		dials atomic.Int64
 		addrs = make(chan string, 8)
@@ -1036,8 +1038,16 @@ func TestHTTP1UnrequestedBytesCloseTheConnection(t *testing.T) {
 		return client, nil
 	}
 	c := openH1Conn(t, Spec{URL: &url.URL{Scheme: "http", Host: "svc.test", Path: "/"}, Timeout: 5 * time.Second, Dial: dial})
-	for i := range 3 {
-		if status, err := c.Do(t.Context()); status != 200 || err != nil {
+	for i := range 5 {
+		status, err := c.Do(t.Context())
+		if i%2 == 1 {
+			if status != 0 || KindOf(err) != KindProtocol || !strings.Contains(err.Error(), `unsolicited response`) ||
+				!strings.Contains(err.Error(), `"EXTRA"`) {
+				t.Fatalf("request %d: Do = %d, %v; want a protocol error quoting the unsolicited bytes", i, status, err)
+			}
+			continue
+		}
+		if status != 200 || err != nil {
 			t.Fatalf("request %d: Do = %d, %v; want 200, nil", i, status, err)
 		}
 		if addr := <-addrs; addr != "svc.test:80" {
@@ -1045,7 +1055,7 @@ func TestHTTP1UnrequestedBytesCloseTheConnection(t *testing.T) {
 		}
 	}
 	if n := dials.Load(); n != 3 {
-		t.Errorf("%d dials for 3 requests; want 3", n)
+		t.Errorf("%d dials for 5 requests; want 3", n)
 	}
 }
 
@@ -1139,6 +1149,9 @@ func TestParseResponse(t *testing.T) {
 		{name: "leading zeros", in: "HTTP/1.1 200 OK\r\nContent-Length: 0000000000000000000002\r\n\r\nokNEXT", want: 200, wantKeep: true, wantRest: "NEXT"},
 		{name: "bare LF line ends", in: "HTTP/1.1 200 OK\nContent-Length: 2\n\nokNEXT", want: 200, wantKeep: true, wantRest: "NEXT"},
 		{name: "no reason phrase", in: "HTTP/1.1 201\r\nContent-Length: 0\r\n\r\n", want: 201, wantKeep: true},
+		{name: "status 600 is kept", in: "HTTP/1.1 600 Six\r\nContent-Length: 0\r\n\r\n", want: 600, wantKeep: true},
+		{name: "status 799 is kept", in: "HTTP/1.1 799\r\nContent-Length: 0\r\n\r\n", want: 799, wantKeep: true},
+		{name: "status 999 is kept", in: "HTTP/1.1 999 Weird\r\nContent-Length: 2\r\n\r\nokNEXT", want: 999, wantKeep: true, wantRest: "NEXT"},
 		{name: "empty reason phrase", in: "HTTP/1.1 201 \r\nContent-Length: 0\r\n\r\n", want: 201, wantKeep: true},
 		{name: "whitespace around values", in: "HTTP/1.1 200 OK\r\nContent-Length:\t 2 \t\r\n\r\nok", want: 200, wantKeep: true},
 		{
@@ -1174,6 +1187,10 @@ func TestParseResponse(t *testing.T) {
 		{name: "two-digit status", in: "HTTP/1.1 20 OK\r\n\r\n", wantKind: KindProtocol},
 		{name: "four-digit status", in: "HTTP/1.1 2000 OK\r\n\r\n", wantKind: KindProtocol},
 		{name: "status below 100", in: "HTTP/1.1 099 Low\r\n\r\n", wantKind: KindProtocol},
+		{name: "one-digit status", in: "HTTP/1.1 2 OK\r\n\r\n", wantKind: KindProtocol},
+		{name: "five-digit status", in: "HTTP/1.1 20000\r\n\r\n", wantKind: KindProtocol},
+		{name: "status with a sign", in: "HTTP/1.1 +99 OK\r\n\r\n", wantKind: KindProtocol},
+		{name: "status not a number", in: "HTTP/1.1 abc OK\r\n\r\n", wantKind: KindProtocol},
 		{name: "101", in: "HTTP/1.1 101 Switching Protocols\r\n\r\n", wantKind: KindProtocol},
 		{name: "field without colon", in: "HTTP/1.1 200 OK\r\nNoColon\r\n\r\n", wantKind: KindProtocol},
 		{name: "field with empty name", in: "HTTP/1.1 200 OK\r\n: x\r\n\r\n", wantKind: KindProtocol},
@@ -1248,5 +1265,132 @@ func BenchmarkHTTP1Do(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestHTTP1UnsolicitedResponses checks that bytes which arrive while no
+// request is outstanding (an extra response, or one written before the
+// request) are a protocol error for the next request, whose connection is
+// closed, and never shift the pairing of requests and responses.
+func TestHTTP1UnsolicitedResponses(t *testing.T) {
+	const (
+		first  = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst"
+		second = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 6\r\n\r\nsecond"
+	)
+	tests := []struct {
+		name      string
+		early     string // written on each connection before its first request
+		extra     string // written after the first response on the first connection
+		want      []h1Outcome
+		wantConns int64
+	}{
+		{
+			name:      "extra response after the first",
+			extra:     second,
+			want:      []h1Outcome{{status: 200}, {kind: KindProtocol}, {status: 200}},
+			wantConns: 2,
+		},
+		{
+			name:      "response before the request",
+			early:     second,
+			want:      []h1Outcome{{kind: KindProtocol}, {kind: KindProtocol}},
+			wantConns: 2,
+		},
+		{
+			// As Go's net/http client does, a 408 on an idle connection
+			// is the server closing it, and the request goes on a new one.
+			name:      "408 on an idle connection",
+			extra:     "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+			want:      []h1Outcome{{status: 200}, {status: 200}, {status: 200}},
+			wantConns: 2,
+		},
+		{
+			name:      "stray bytes after the first response",
+			extra:     "\r\n",
+			want:      []h1Outcome{{status: 200}, {kind: KindProtocol}, {status: 200}},
+			wantConns: 2,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			written := make(chan struct{}, 8) // a value per unsolicited write
+			var extraSent atomic.Bool         // extra goes on the first connection only
+			srv := startH1Server(t, func(s *h1Server, conn net.Conn) {
+				if tt.early != "" {
+					if _, err := io.WriteString(conn, tt.early); err != nil {
+						return
+					}
+					written <- struct{}{}
+				}
+				br := bufio.NewReader(conn)
+				for i := 0; ; i++ {
+					if _, err := http.ReadRequest(br); err != nil {
+						return
+					}
+					if _, err := io.WriteString(conn, first); err != nil {
+						return
+					}
+					if i == 0 && tt.extra != "" && !extraSent.Swap(true) {
+						// The client has the first response before this
+						// write starts, so the bytes come apart from it.
+						time.Sleep(20 * time.Millisecond)
+						if _, err := io.WriteString(conn, tt.extra); err != nil {
+							return
+						}
+						written <- struct{}{}
+					}
+				}
+			})
+			wait := func() {
+				select {
+				case <-written:
+				case <-time.After(10 * time.Second):
+					t.Error("the server did not write within 10s")
+				}
+			}
+			var d net.Dialer
+			c := openH1Conn(t, Spec{URL: srv.url("/"), Timeout: 5 * time.Second,
+				Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+					conn, err := d.DialContext(ctx, network, addr)
+					if err == nil && tt.early != "" {
+						wait() // the early bytes are there before the request is written
+					}
+					return conn, err
+				}})
+			for i, want := range tt.want {
+				if tt.extra != "" && i == 1 {
+					wait()
+				}
+				status, err := c.Do(t.Context())
+				if status != want.status || KindOf(err) != want.kind {
+					t.Fatalf("request %d: Do = %d, %v (kind %v); want %d, kind %v", i, status, err, KindOf(err), want.status, want.kind)
+				}
+				if err != nil && !strings.Contains(err.Error(), "protocol: http1: unsolicited response") {
+					t.Errorf("request %d: error %q; want it to say \"protocol: http1: unsolicited response\"", i, err)
+				}
+			}
+			if n := srv.accepted.Load(); n != tt.wantConns {
+				t.Errorf("server accepted %d connections; want %d", n, tt.wantConns)
+			}
+		})
+	}
+}
+
+// BenchmarkHTTP1IdleProbe measures the check for unsolicited bytes that
+// precedes each request: one non-blocking peek at an idle socket.
+func BenchmarkHTTP1IdleProbe(b *testing.B) {
+	srv := startH1Server(b, h1Script(h1Step{resp: h1OK}))
+	conn, err := net.Dial("tcp", srv.ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = conn.Close() })
+	var p idleProbe
+	p.reset(conn)
+	b.ReportAllocs()
+	for b.Loop() {
+		if waiting, err := p.waiting(); waiting || err != nil {
+			b.Fatalf("waiting = %v, %v on an idle connection", waiting, err)
+		}
 	}
 }

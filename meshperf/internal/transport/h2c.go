@@ -3,9 +3,9 @@ package transport
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -23,24 +23,22 @@ func NewH2C(spec Spec) (Opener, error) {
 	method := spec.MethodOf()
 	target := *spec.URL
 	return func() Conn {
-		dial := spec.dialer()
+		peer := newPeer(spec.dialer())
 		var p http.Protocols
 		p.SetUnencryptedHTTP2(true)
 		tr := &http.Transport{
-			Protocols:       &p,
-			MaxConnsPerHost: 1,
-			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-				c, err := dial(ctx, network, addr)
-				return c, Wrap(err, true)
-			},
+			Protocols:          &p,
+			MaxConnsPerHost:    1,
+			DialContext:        peer.Dial,
 			DisableCompression: true,
 		}
-		return &h2cConn{tr: tr, method: method, url: &target, header: spec.Header, body: spec.Body, timeout: spec.Timeout}
+		return &h2cConn{tr: tr, peer: peer, method: method, url: &target, header: spec.Header, body: spec.Body, timeout: spec.Timeout}
 	}, nil
 }
 
 type h2cConn struct {
 	tr      *http.Transport
+	peer    *peer
 	method  string
 	url     *url.URL
 	header  http.Header
@@ -62,14 +60,29 @@ func (c *h2cConn) Do(ctx context.Context) (int, error) {
 	}
 	resp, err := c.tr.RoundTrip(req.WithContext(ctx))
 	if err != nil {
-		return 0, Wrap(err, false)
+		return 0, c.fail(err)
 	}
 	_, err = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if err != nil {
-		return 0, Wrap(err, false)
+		return 0, c.fail(err)
 	}
 	return resp.StatusCode, nil
+}
+
+// fail classifies a failed request. A dial error is already an *Error; a
+// server that answered the HTTP/2 preface in HTTP/1 is a protocol error.
+func (c *h2cConn) fail(err error) error {
+	var te *Error
+	if errors.As(err, &te) {
+		return err
+	}
+	k := KindOf(err)
+	switch k {
+	case KindCanceled, KindLocal:
+		return Wrap(err, false)
+	}
+	return c.peer.explain(err, k, k == KindTimeout)
 }
 
 func (c *h2cConn) Close() error {
