@@ -120,6 +120,10 @@ func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := meshperf.CheckCapacity(budget, opts...); err != nil {
 		return capacityUsage(err)
 	}
+	out, err := checkJSONOutput("-json", *jsonOut)
+	if err != nil {
+		return err
+	}
 
 	doc := &capacityDoc{SMPVersion: meshperf.SMPVersion, Tool: "meshperf capacity", Capacity: []*meshperf.CapacityResult{},
 		Config: map[string]string{"budget": *budgetFlag, "start": fmtQPS(*start), "max": fmtQPS(*maxRate),
@@ -187,8 +191,8 @@ func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			}
 			fmt.Fprintf(stdout, "%s: %s\n", s.name, res.Verdict())
 			results[s.name] = res
-			if *jsonOut != "" {
-				if werr := writeJSONAtomic(*jsonOut, doc); werr != nil {
+			if out != nil {
+				if werr := writeOutput("-json", out, jsonWriter(doc)); werr != nil {
 					return errors.Join(err, werr)
 				}
 			}

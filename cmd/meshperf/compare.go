@@ -69,11 +69,11 @@ func splitSides(args []string) (old, new []string, err error) {
 func readAll(paths []string) ([]*meshperf.Result, error) {
 	var out []*meshperf.Result
 	for _, p := range paths {
-		rs, err := compare.ReadFile(p)
+		f, err := compare.ReadFile(p)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, rs...)
+		out = append(out, f.Results...)
 	}
 	return out, nil
 }

@@ -7,12 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/meshperf/meshperf/assertions"
+	"github.com/meshperf/meshperf/internal/outfile"
 	"github.com/meshperf/meshperf/meshperf"
 	"github.com/meshperf/meshperf/meshperf/latency"
 )
@@ -148,9 +147,16 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return asUsage(err)
 	}
 
+	var out *outfile.Target // nil: no file
+	if *jsonOut != "-" {
+		if out, err = checkJSONOutput("-json", *jsonOut); err != nil {
+			return err
+		}
+	}
+
 	res, runErr := meshperf.RunContext(ctx, meshperf.URL(rawURL), opts...)
 	if res != nil {
-		if err := writeOutputs(res, plan, *jsonOut, stdout); err != nil {
+		if err := writeOutputs(res, plan, *jsonOut, out, stdout); err != nil {
 			return errors.Join(runErr, err)
 		}
 	}
@@ -177,45 +183,29 @@ func asUsage(err error) error {
 }
 
 // writeOutputs prints the summary (unless JSON goes to stdout) and writes the
-// JSON document atomically.
-func writeOutputs(res *meshperf.Result, plan meshperf.Plan, jsonPath string, stdout io.Writer) error {
+// JSON to stdout or to out, the checked -json path (nil: none).
+func writeOutputs(res *meshperf.Result, plan meshperf.Plan, jsonPath string, out *outfile.Target, stdout io.Writer) error {
 	if jsonPath != "-" {
 		writeSummary(stdout, res, plan)
 	}
-	if jsonPath == "" {
-		return nil
-	}
-	b, err := json.MarshalIndent(res, "", "  ")
-	if err != nil {
-		return err
-	}
-	b = append(b, '\n')
 	if jsonPath == "-" {
+		b, err := jsonIndent(res)
+		if err != nil {
+			return err
+		}
 		_, err = stdout.Write(b)
 		return err
 	}
-	return writeFileAtomic(jsonPath, b)
+	if out == nil {
+		return nil
+	}
+	return writeOutput("-json", out, jsonWriter(res))
 }
 
-// writeFileAtomic writes b to a temporary file beside path and renames it,
-// so a reader never sees half a document.
-func writeFileAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("-json %s: %w", path, err)
-	}
-	defer os.Remove(f.Name()) // no-op after the rename
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return fmt.Errorf("-json %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("-json %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("-json %s: %w", path, err)
-	}
-	return nil
+// jsonIndent is v as indented JSON and a newline.
+func jsonIndent(v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	return append(b, '\n'), err
 }
 
 func writeSummary(w io.Writer, r *meshperf.Result, plan meshperf.Plan) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -61,6 +60,10 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if _, err := meshperf.NewPlan(loadOpts(steps[0])...); err != nil {
 		return asUsage(err)
 	}
+	out, err := checkJSONOutput("-json", *jsonOut)
+	if err != nil {
+		return err
+	}
 	cluster, err := startLocal(ctx, opts)
 	if cluster != nil { // New returns what it made even when it fails
 		defer cluster.Close()
@@ -83,8 +86,8 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			if res != nil {
 				doc.Steps = append(doc.Steps, res)
 				printStep(stdout, mode, c, res)
-				if *jsonOut != "" {
-					if werr := writeJSONAtomic(*jsonOut, doc); werr != nil {
+				if out != nil {
+					if werr := writeOutput("-json", out, jsonWriter(doc)); werr != nil {
 						return werr
 					}
 				}
@@ -111,14 +114,6 @@ func printStep(w io.Writer, mode fixtures.Mode, c int, r *meshperf.Result) {
 	fmt.Fprintf(w, "%-12s %5d %9.1f %9s %9s %9s %9s %11s %11s %11s %11s %6d\n", mode, c, r.ActualQPS,
 		latency.Format(l.P50), latency.Format(l.P90), latency.Format(l.P99), latency.Format(l.P999),
 		ccpu, scpu, cmem, smem, r.Failures())
-}
-
-func writeJSONAtomic(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(path, append(b, '\n'))
 }
 
 func runReap(ctx context.Context, args []string, stdout, stderr io.Writer) error {
