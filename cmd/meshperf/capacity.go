@@ -43,7 +43,7 @@ var capacityFlagOf = map[string]string{
 	"duration": "-t", "warmup": "-warmup", "budget": "-budget",
 }
 
-func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := newFlagSet("capacity", stderr, "-budget 'p99<5ms,err<0.1%' [flags] URL | -fixture local [-sidecar ...] [-mode ...]")
 	budgetFlag := fs.String("budget", "", "the budget every step must keep, e.g. 'p99<5ms,err<0.1%' (required)")
 	fixture := fs.String("fixture", "", "bring up this fixture and search each -mode: local")
@@ -120,10 +120,12 @@ func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := meshperf.CheckCapacity(budget, opts...); err != nil {
 		return capacityUsage(err)
 	}
-	out, err := checkJSONOutput("-json", *jsonOut)
+	target, err := checkJSONOutput("-json", *jsonOut)
 	if err != nil {
 		return err
 	}
+	out := &stepOutput{flag: "-json", t: target}
+	defer func() { err = errors.Join(err, out.finish()) }()
 
 	doc := &capacityDoc{SMPVersion: meshperf.SMPVersion, Tool: "meshperf capacity", Capacity: []*meshperf.CapacityResult{},
 		Config: map[string]string{"budget": *budgetFlag, "start": fmtQPS(*start), "max": fmtQPS(*maxRate),
@@ -191,10 +193,8 @@ func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			}
 			fmt.Fprintf(stdout, "%s: %s\n", s.name, res.Verdict())
 			results[s.name] = res
-			if out != nil {
-				if werr := writeOutput("-json", out, jsonWriter(doc)); werr != nil {
-					return errors.Join(err, werr)
-				}
+			if werr := out.step(doc); werr != nil {
+				return errors.Join(err, werr)
 			}
 		}
 		var none *meshperf.NoCapacityError

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ var flagOf = map[string]string{
 	"qps": "-qps", "concurrency": "-c", "duration": "-t", "requests": "-n", "warmup": "-warmup",
 	"timeout": "-timeout", "header": "-H", "payload-size": "-payload-size", "protocol": "-h2/-grpc",
 	"method": "-X", "max-error-rate": "-max-error-rate", "label": "-label", "url": "url", "budget": "-budget",
+	"out": "$" + meshperf.OutEnv,
 }
 
 // repeated collects a repeatable string flag.
@@ -147,6 +149,11 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return asUsage(err)
 	}
 
+	if p := os.Getenv(meshperf.OutEnv); p != "" {
+		if err := meshperf.CheckOut(p); err != nil {
+			return asUsage(err)
+		}
+	}
 	var out *outfile.Target // nil: no file
 	if *jsonOut != "-" {
 		if out, err = checkJSONOutput("-json", *jsonOut); err != nil {

@@ -82,3 +82,35 @@ func jsonWriter(v any) func(io.Writer) error {
 		return err
 	}
 }
+
+// stepOutput writes a document that grows step by step (sweep, capacity):
+// a regular file is rewritten after every step, so that a failure keeps the
+// steps before it; a FIFO or a character device gets the document once,
+// from finish, since its reader cannot take it back.
+type stepOutput struct {
+	flag string
+	t    *outfile.Target // nil: no output
+	doc  any             // the document a stream still owes
+}
+
+func (o *stepOutput) step(doc any) error {
+	if o.t == nil {
+		return nil
+	}
+	if o.t.Kind == outfile.Stream {
+		o.doc = doc
+		return nil
+	}
+	return writeOutput(o.flag, o.t, jsonWriter(doc))
+}
+
+// finish writes what a stream is owed; call it once, however the command
+// ends.
+func (o *stepOutput) finish() error {
+	if o.doc == nil {
+		return nil
+	}
+	doc := o.doc
+	o.doc = nil
+	return writeOutput(o.flag, o.t, jsonWriter(doc))
+}

@@ -201,3 +201,42 @@ func TestReportOutputPath(t *testing.T) {
 		}
 	}
 }
+
+// A FIFO given to capacity -json gets the document once, whole, when the
+// command ends, not a copy after every search.
+func TestCapacityJSONIntoFIFO(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusBadGateway) }))
+	t.Cleanup(srv.Close)
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		b, _ := os.ReadFile(fifo)
+		got <- b
+	}()
+	code, _, stderr := runCLI(t, "capacity", "-budget", "p99<50ms,err<1%", "-start", "50", "-t", "200ms", "-warmup", "50ms",
+		"-repeats", "1", "-json", fifo, srv.URL+"/")
+	if code != exitFail {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+	var doc meshperf.Document
+	if b := <-got; json.Unmarshal(b, &doc) != nil || len(doc.Capacity) != 1 {
+		t.Errorf("the FIFO's reader got %q", b)
+	}
+}
+
+// A bad $MESHPERF_OUT is a usage error before the run, naming it.
+func TestLoadChecksMeshperfOut(t *testing.T) {
+	url, sent := countingURL(t)
+	bad := filepath.Join(t.TempDir(), "missing", "results.json")
+	t.Setenv(meshperf.OutEnv, bad)
+	code, _, stderr := runCLI(t, "load", "-qps", "0", "-n", "20", "-warmup", "0", url)
+	if code != exitUsage || !strings.Contains(stderr, "$MESHPERF_OUT "+bad) {
+		t.Errorf("exit %d, stderr %q; want exit 2 naming $MESHPERF_OUT %s", code, stderr, bad)
+	}
+	if n := sent.Load(); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}

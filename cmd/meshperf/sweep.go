@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -25,7 +26,7 @@ type sweepDoc struct {
 	Steps       []*meshperf.Result `json:"steps"`
 }
 
-func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := newFlagSet("sweep", stderr, "[flags]")
 	lf := addLocalFlags(fs)
 	modes := fs.String("mode", "baseline,both", "comma-separated modes: baseline, client-only, server-only, both")
@@ -60,10 +61,12 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if _, err := meshperf.NewPlan(loadOpts(steps[0])...); err != nil {
 		return asUsage(err)
 	}
-	out, err := checkJSONOutput("-json", *jsonOut)
+	target, err := checkJSONOutput("-json", *jsonOut)
 	if err != nil {
 		return err
 	}
+	out := &stepOutput{flag: "-json", t: target}
+	defer func() { err = errors.Join(err, out.finish()) }()
 	cluster, err := startLocal(ctx, opts)
 	if cluster != nil { // New returns what it made even when it fails
 		defer cluster.Close()
@@ -86,10 +89,8 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			if res != nil {
 				doc.Steps = append(doc.Steps, res)
 				printStep(stdout, mode, c, res)
-				if out != nil {
-					if werr := writeOutput("-json", out, jsonWriter(doc)); werr != nil {
-						return werr
-					}
+				if werr := out.step(doc); werr != nil {
+					return werr
 				}
 			}
 			if err != nil {
