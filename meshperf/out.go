@@ -235,6 +235,9 @@ func appendOffset(f *os.File, size int64) (off int64, sep string, ok bool, err e
 	off = size - n + int64(len(t))
 	switch t[len(t)-1] {
 	case '}':
+		if ok, err := lastStepValid(f, off, int64(len(line))); !ok || err != nil {
+			return 0, "", false, err
+		}
 		return off, ",\n", true, nil
 	case '[':
 		if off != int64(len(line)) { // the header's own "[": no steps yet
@@ -243,6 +246,44 @@ func appendOffset(f *os.File, size int64) (off int64, sep string, ok bool, err e
 		return off, "\n", true, nil
 	}
 	return 0, "", false, nil
+}
+
+// lastStepValid checks the line that ends at off, the last step: it must
+// be a whole Result and follow the header's "[" or a ",". It reads back to
+// the line's start, so it costs the size of the step.
+func lastStepValid(f *os.File, off, headerLen int64) (bool, error) {
+	start := off
+	buf := make([]byte, 64<<10)
+	for {
+		if start <= headerLen {
+			return false, nil
+		}
+		n := min(int64(len(buf)), start-headerLen)
+		chunk := buf[:n]
+		if _, err := f.ReadAt(chunk, start-n); err != nil {
+			return false, err
+		}
+		if i := bytes.LastIndexByte(chunk, '\n'); i >= 0 {
+			start = start - n + int64(i) + 1
+			break
+		}
+		start -= n
+	}
+	step := make([]byte, off-start)
+	if _, err := f.ReadAt(step, start); err != nil {
+		return false, err
+	}
+	if looksLikeResult(step) != nil {
+		return false, nil
+	}
+	if start-1 == headerLen { // the first step, right after the header's line
+		return true, nil
+	}
+	var prev [2]byte // the line before ends with ",\n"
+	if _, err := f.ReadAt(prev[:], start-2); err != nil {
+		return false, err
+	}
+	return prev[0] == ',', nil
 }
 
 // rewrite writes the document at f in the appendable layout, with step

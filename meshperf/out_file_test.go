@@ -337,3 +337,43 @@ func TestOutPathIsCheckedBeforeTheRun(t *testing.T) {
 		t.Errorf("%d steps in the file the link names", len(ids))
 	}
 }
+
+// Whatever a results file holds, AppendResult either appends (and the file
+// reads back as a document whose last step is the new one) or refuses and
+// leaves the file as it was.
+func FuzzAppendResult(f *testing.F) {
+	one := string(mustJSON(f, &meshperf.Result{ID: "old", Concurrency: 1}))
+	for _, s := range []string{"", "{}", "null", one, `{"smp_version":"v0.0.1","tool":"meshperf","steps":[` + "\n" + one + "\n]}\n",
+		`{"smp_version":"v0.0.1","tool":"meshperf","steps":[` + "\n]}\n", `{"smp_version":"v0.0.1","tool":"meshperf sweep","steps":[],"x":1}`,
+		`{"smp_version":"v0.0.1","tool":"meshperf","steps":[` + "\n" + one + ",\n" + `{"smp_version":"v0.0.1","id":"half`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, content []byte) {
+		path := filepath.Join(t.TempDir(), "results.json")
+		if err := os.WriteFile(path, content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		err := meshperf.AppendResult(path, &meshperf.Result{ID: "new", Concurrency: 1})
+		got := mustRead(t, path)
+		if len(bytes.TrimSpace(content)) > 0 && !json.Valid(content) {
+			return // a broken file: kept, or its tail appended to; nothing it held is lost
+		}
+		if err != nil {
+			if !bytes.Equal(got, content) {
+				t.Fatalf("refused (%v) but changed the file:\n%q\nto\n%q", err, content, got)
+			}
+			return
+		}
+		dr := meshperf.NewDocumentReader(bytes.NewReader(got))
+		var last *meshperf.Result
+		for dr.Scan() {
+			last = dr.Result()
+		}
+		if dr.Err() != nil || last == nil || last.ID != "new" {
+			t.Fatalf("appended to %q, and the file reads %v (last %+v):\n%s", content, dr.Err(), last, got)
+		}
+		if !json.Valid(got) {
+			t.Fatalf("not valid JSON:\n%s", got)
+		}
+	})
+}
