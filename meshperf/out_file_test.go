@@ -377,3 +377,26 @@ func FuzzAppendResult(f *testing.F) {
 		}
 	})
 }
+
+// DocumentReader never panics, and reads to the end without an error only
+// a valid JSON document.
+func FuzzDocumentReader(f *testing.F) {
+	one := string(mustJSON(f, &meshperf.Result{ID: "old", Concurrency: 1}))
+	for _, s := range []string{"", "{}", "null", "[]", one, `{"tool":"meshperf","steps":[` + one + `],"capacity":[]}`,
+		`{"steps":[` + one + `,` + one + `]}`, `{"steps":[]}`, `{"steps":null}`, `{"a":1}{"b":2}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		dr := meshperf.NewDocumentReader(bytes.NewReader(b))
+		n := 0
+		for dr.Scan() {
+			if dr.Result() == nil {
+				t.Fatal("Scan returned true without a Result")
+			}
+			n++
+		}
+		if dr.Err() == nil && (n == 0 || !json.Valid(b)) {
+			t.Fatalf("read %d results without an error from %q", n, b)
+		}
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"golang.org/x/sys/unix"
 
@@ -50,9 +51,13 @@ func ReadFile(path string) (*File, error) {
 		return nil, &FileError{Path: path, Err: err}
 	}
 	defer f.Close()
-	if lock, err := os.Open(path + ".lock"); err == nil { // shared: appends wait for us, and we for them
-		defer lock.Close()
-		unix.Flock(int(lock.Fd()), unix.LOCK_SH)
+	// A shared lock on the lock file AppendResult takes (beside the file a
+	// symlink names): appends wait for us, and we for them.
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		if lock, err := os.Open(resolved + ".lock"); err == nil {
+			defer lock.Close()
+			unix.Flock(int(lock.Fd()), unix.LOCK_SH)
+		}
 	}
 	file, err := Read(f)
 	if err != nil {
