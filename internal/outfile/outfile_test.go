@@ -322,3 +322,23 @@ func TestSame(t *testing.T) {
 		}
 	}
 }
+
+// As root, a replaced file keeps its owner and group too.
+func TestWriteKeepsOwner(t *testing.T) {
+	testenv.NeedRoot(t)
+	path := filepath.Join(t.TempDir(), "out")
+	writeFile(t, path, "ours: old", 0o640)
+	if err := os.Chown(path, 4321, 4322); err != nil {
+		t.Fatal(err)
+	}
+	if err := outfile.WriteFile(path, []byte("ours: new"), ours); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := fi.Sys().(*syscall.Stat_t); st.Uid != 4321 || st.Gid != 4322 || fi.Mode() != 0o640 {
+		t.Errorf("owner %d:%d mode %v, want 4321:4322 0640", st.Uid, st.Gid, fi.Mode())
+	}
+}
