@@ -300,7 +300,7 @@ func rewrite(t *outfile.Target, f *os.File, step []byte) error {
 	}
 	var order []string
 	members := map[string]json.RawMessage{}
-	var steps bytes.Buffer // only for a single Result: its own members
+	var compact bytes.Buffer // one step at a time
 	spill, err := os.CreateTemp("", "meshperf-steps-*")
 	if err != nil {
 		return err
@@ -340,11 +340,11 @@ func rewrite(t *outfile.Target, f *os.File, step []byte) error {
 			if nsteps > 0 {
 				sw.WriteString(",\n")
 			}
-			if err := json.Compact(&steps, raw); err != nil {
+			if err := json.Compact(&compact, raw); err != nil {
 				return err
 			}
-			sw.Write(steps.Bytes())
-			steps.Reset()
+			sw.Write(compact.Bytes())
+			compact.Reset()
 			nsteps++
 		}
 		if _, err := dec.Token(); err != nil {
@@ -386,11 +386,8 @@ func rewrite(t *outfile.Target, f *os.File, step []byte) error {
 	}
 	var hb bytes.Buffer
 	writeObject(&hb, head, members)
-	hb.Truncate(hb.Len() - 1) // the closing '}'
-	if len(head) > 0 {
-		hb.WriteByte(',')
-	}
-	hb.WriteString(stepsOpen + "\n")
+	hb.Truncate(hb.Len() - 1) // the closing '}': the steps follow
+	hb.WriteString("," + stepsOpen + "\n")
 	if _, err := spill.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
