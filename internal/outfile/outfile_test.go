@@ -342,3 +342,20 @@ func TestWriteKeepsOwner(t *testing.T) {
 		t.Errorf("owner %d:%d mode %v, want 4321:4322 0640", st.Uid, st.Gid, fi.Mode())
 	}
 }
+
+// A copy of /dev/full (1, 7), made in a temporary directory: the write's
+// error is reported and the device stays a device.
+func TestWriteIntoFullDevice(t *testing.T) {
+	testenv.NeedRoot(t)
+	dev := filepath.Join(t.TempDir(), "full")
+	if err := unix.Mknod(dev, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 7))); err != nil {
+		t.Fatal(err)
+	}
+	err := outfile.WriteFile(dev, []byte("nowhere to go"), ours)
+	if !errors.Is(err, syscall.ENOSPC) || !strings.HasPrefix(err.Error(), dev) {
+		t.Errorf("WriteFile(full) = %v, want ENOSPC naming %s", err, dev)
+	}
+	if fi, err := os.Lstat(dev); err != nil || fi.Mode()&fs.ModeCharDevice == 0 {
+		t.Errorf("the device was replaced by a %v", fi.Mode())
+	}
+}
