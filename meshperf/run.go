@@ -14,7 +14,8 @@ import (
 // rate exceeds the plan's MaxErrorRate (ErrTooManyErrors).
 //
 // With Out, or $MESHPERF_OUT, every Result that exists, including a failed
-// run's, is appended to that results file before RunContext returns.
+// run's, is appended to that results file before RunContext returns; a
+// path AppendResult cannot append to is an *InvalidError before the run.
 func RunContext(ctx context.Context, target Target, opts ...Option) (*Result, error) {
 	c, err := newConfig(opts...)
 	if err != nil {
@@ -23,6 +24,12 @@ func RunContext(ctx context.Context, target Target, opts ...Option) (*Result, er
 	if target == nil {
 		return nil, invalid("target", nil, "pass a Target such as meshperf.URL(\"http://127.0.0.1:8080/\")")
 	}
+	out := cmp.Or(c.out, os.Getenv(OutEnv))
+	if out != "" {
+		if err := CheckOut(out); err != nil {
+			return nil, err // before the run, not after it
+		}
+	}
 	res, err := target.Load(ctx, c.plan)
 	if res == nil && err == nil {
 		return nil, invalid("target", target, "the Target returned neither a result nor an error")
@@ -30,7 +37,7 @@ func RunContext(ctx context.Context, target Target, opts ...Option) (*Result, er
 	if err == nil {
 		err = res.check(c.plan.MaxErrorRate)
 	}
-	if out := cmp.Or(c.out, os.Getenv(OutEnv)); out != "" && res != nil {
+	if out != "" && res != nil {
 		err = errors.Join(err, AppendResult(out, res))
 	}
 	return res, err

@@ -43,7 +43,7 @@ var capacityFlagOf = map[string]string{
 	"duration": "-t", "warmup": "-warmup", "budget": "-budget",
 }
 
-func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := newFlagSet("capacity", stderr, "-budget 'p99<5ms,err<0.1%' [flags] URL | -fixture local [-sidecar ...] [-mode ...]")
 	budgetFlag := fs.String("budget", "", "the budget every step must keep, e.g. 'p99<5ms,err<0.1%' (required)")
 	fixture := fs.String("fixture", "", "bring up this fixture and search each -mode: local")
@@ -121,6 +121,12 @@ func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := meshperf.CheckCapacity(budget, opts...); err != nil {
 		return capacityUsage(err)
 	}
+	target, err := checkJSONOutput("-json", *jsonOut)
+	if err != nil {
+		return err
+	}
+	out := &stepOutput{flag: "-json", t: target}
+	defer func() { err = errors.Join(err, out.finish()) }()
 
 	doc := &capacityDoc{SMPVersion: meshperf.SMPVersion, Tool: "meshperf capacity", Capacity: []*meshperf.CapacityResult{},
 		Config: map[string]string{"budget": *budgetFlag, "start": fmtQPS(*start), "max": fmtQPS(*maxRate),
@@ -193,8 +199,8 @@ func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) e
 				if *jsonOut != "" {
 					fmt.Fprintf(stderr, "meshperf capacity: interrupted: -json %s left as the last complete search wrote it (add -partial to write this one)\n", *jsonOut)
 				}
-			case *jsonOut != "":
-				if werr := writeJSONAtomic(*jsonOut, doc); werr != nil {
+			default:
+				if werr := out.step(doc); werr != nil {
 					return errors.Join(err, werr)
 				}
 			}

@@ -91,16 +91,16 @@ func splitSides(args []string) (old, new []string, err error) {
 func readAll(paths []string) ([]*meshperf.Result, error) {
 	var out []*meshperf.Result
 	for _, p := range paths {
-		rs, err := compare.ReadFile(p)
+		f, err := compare.ReadFile(p)
 		if err != nil {
 			return nil, asInput(err)
 		}
-		for i, r := range rs {
+		for i, r := range f.Results {
 			if r.Interrupted {
 				return nil, asInput(fmt.Errorf("%s: result %d (id %s) is the partial result of an interrupted run; compare complete runs", p, i+1, r.ID))
 			}
 		}
-		out = append(out, rs...)
+		out = append(out, f.Results...)
 	}
 	return out, nil
 }

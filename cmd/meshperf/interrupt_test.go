@@ -43,7 +43,7 @@ func TestLoadInterrupted(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "result.json")
-			const old = `{"old": true}`
+			const old = `{"smp_version":"v0.0.1","tool":"meshperf","steps":[]}` // an earlier, complete document
 			if err := os.WriteFile(path, []byte(old), 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -150,7 +150,7 @@ func TestCapacityInterrupted(t *testing.T) {
 	for _, partial := range []bool{false, true} {
 		t.Run(map[bool]string{false: "file kept", true: "partial written"}[partial], func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "capacity.json")
-			const old = `{"old": true}`
+			const old = `{"smp_version":"v0.0.1","tool":"meshperf","steps":[]}` // an earlier, complete document
 			if err := os.WriteFile(path, []byte(old), 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -188,7 +188,7 @@ func TestSweepInterrupted(t *testing.T) {
 	for _, partial := range []bool{false, true} {
 		t.Run(map[bool]string{false: "file kept", true: "partial written"}[partial], func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "sweep.json")
-			const old = `{"old": true}`
+			const old = `{"smp_version":"v0.0.1","tool":"meshperf","steps":[]}` // an earlier, complete document
 			if err := os.WriteFile(path, []byte(old), 0o644); err != nil {
 				t.Fatal(err)
 			}

@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/meshperf/meshperf/assertions"
+	"github.com/meshperf/meshperf/internal/outfile"
 	"github.com/meshperf/meshperf/meshperf"
 	"github.com/meshperf/meshperf/meshperf/latency"
 )
@@ -25,6 +25,7 @@ var flagOf = map[string]string{
 	"qps": "-qps", "concurrency": "-c", "duration": "-t", "requests": "-n", "warmup": "-warmup",
 	"timeout": "-timeout", "header": "-H", "payload-size": "-payload-size", "protocol": "-h2/-grpc",
 	"method": "-X", "max-error-rate": "-max-error-rate", "label": "-label", "url": "url", "budget": "-budget",
+	"out": "$" + meshperf.OutEnv,
 }
 
 // repeated collects a repeatable string flag.
@@ -149,21 +150,33 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return asUsage(err)
 	}
 
+	if p := os.Getenv(meshperf.OutEnv); p != "" {
+		if err := meshperf.CheckOut(p); err != nil {
+			return asUsage(err)
+		}
+	}
+	var out *outfile.Target // nil: no file
+	if *jsonOut != "-" {
+		if out, err = checkJSONOutput("-json", *jsonOut); err != nil {
+			return err
+		}
+	}
+
 	res, runErr := meshperf.RunContext(ctx, meshperf.URL(rawURL), opts...)
 	runErr = explainErrorRate(runErr, *maxErr, set["max-error-rate"], budget)
 	if res != nil {
-		out, jsonPath := stdout, *jsonOut
+		w, jsonPath, target := stdout, *jsonOut, out
 		if res.Interrupted && !*partial && jsonPath != "" {
 			// A partial result must not replace a complete one, nor reach a
 			// consumer of stdout that expects the whole run.
 			if jsonPath == "-" {
-				out = stderr
+				w = stderr
 			} else {
 				fmt.Fprintf(stderr, "meshperf load: interrupted: -json %s left as it was (add -partial to write the partial result)\n", jsonPath)
 			}
-			jsonPath = ""
+			jsonPath, target = "", nil
 		}
-		if err := writeOutputs(res, plan, jsonPath, out); err != nil {
+		if err := writeOutputs(res, plan, jsonPath, target, w); err != nil {
 			return errors.Join(runErr, err)
 		}
 	}
@@ -190,45 +203,29 @@ func asUsage(err error) error {
 }
 
 // writeOutputs prints the summary (unless JSON goes to stdout) and writes the
-// JSON document atomically.
-func writeOutputs(res *meshperf.Result, plan meshperf.Plan, jsonPath string, stdout io.Writer) error {
+// JSON to stdout or to out, the checked -json path (nil: none).
+func writeOutputs(res *meshperf.Result, plan meshperf.Plan, jsonPath string, out *outfile.Target, stdout io.Writer) error {
 	if jsonPath != "-" {
 		writeSummary(stdout, res, plan)
 	}
-	if jsonPath == "" {
-		return nil
-	}
-	b, err := json.MarshalIndent(res, "", "  ")
-	if err != nil {
-		return err
-	}
-	b = append(b, '\n')
 	if jsonPath == "-" {
+		b, err := jsonIndent(res)
+		if err != nil {
+			return err
+		}
 		_, err = stdout.Write(b)
 		return err
 	}
-	return writeFileAtomic(jsonPath, b)
+	if out == nil {
+		return nil
+	}
+	return writeOutput("-json", out, jsonWriter(res))
 }
 
-// writeFileAtomic writes b to a temporary file beside path and renames it,
-// so a reader never sees half a document.
-func writeFileAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("-json %s: %w", path, err)
-	}
-	defer os.Remove(f.Name()) // no-op after the rename
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return fmt.Errorf("-json %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("-json %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("-json %s: %w", path, err)
-	}
-	return nil
+// jsonIndent is v as indented JSON and a newline.
+func jsonIndent(v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	return append(b, '\n'), err
 }
 
 func writeSummary(w io.Writer, r *meshperf.Result, plan meshperf.Plan) {

@@ -1,17 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/meshperf/meshperf/cmd/meshperf/internal/compare"
-	"github.com/meshperf/meshperf/meshperf"
+	"github.com/meshperf/meshperf/internal/outfile"
 	"github.com/meshperf/meshperf/meshperf/report"
 )
 
@@ -37,6 +33,18 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return usagef("%q looks like a flag: put flags before the files", f)
 		}
 	}
+	target, err := outfile.Check(*out, nil) // where it leads, first
+	if err == nil {
+		for _, f := range files {
+			if target.Same(f) {
+				return usagef("-o %s is also an input (%s): name another file for the report", *out, f)
+			}
+		}
+		target, err = outfile.Check(*out, recogniseReport)
+	}
+	if err != nil {
+		return usagef("-o %v", err)
+	}
 	srcs := make([]report.Source, 0, len(files))
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
@@ -52,41 +60,19 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := page.WriteHTML(&buf); err != nil {
+	if err := writeOutput("-o", target, page.WriteHTML); err != nil {
 		return err
-	}
-	if err := writeFileAtomic(*out, buf.Bytes()); err != nil {
-		// writeFileAtomic names its flag -json; say -o.
-		return fmt.Errorf("-o %s: %w", *out, errors.Unwrap(err))
 	}
 	fmt.Fprintf(stdout, "meshperf report: wrote %s\n", *out)
 	return nil
 }
 
 // readSource reads one results file with compare's reader, and the
-// environment and config of a sweep document beside its steps.
+// environment, config and capacity searches of a document beside its steps.
 func readSource(path string) (report.Source, error) {
-	b, err := os.ReadFile(path)
+	f, err := compare.ReadFile(path)
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return report.Source{}, &compare.FileError{Path: path, Err: err}
+		return report.Source{}, err
 	}
-	rs, err := compare.Decode(b)
-	if err != nil {
-		return report.Source{}, &compare.FileError{Path: path, Err: err}
-	}
-	var meta struct {
-		Environment map[string]string          `json:"environment"`
-		Config      map[string]string          `json:"config"`
-		Capacity    []*meshperf.CapacityResult `json:"capacity"`
-	}
-	if err := json.Unmarshal(b, &meta); err != nil {
-		// Decode accepted the document, so only these members can be off.
-		return report.Source{}, &compare.FileError{Path: path, Err: fmt.Errorf("environment or config: %w", err)}
-	}
-	return report.Source{Name: path, Results: rs, Environment: meta.Environment, Config: meta.Config, Capacity: meta.Capacity}, nil
+	return report.Source{Name: path, Results: f.Results, Environment: f.Environment, Config: f.Config, Capacity: f.Capacity}, nil
 }

@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -25,7 +25,7 @@ type sweepDoc struct {
 	Steps       []*meshperf.Result `json:"steps"`
 }
 
-func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := newFlagSet("sweep", stderr, "[flags]")
 	lf := addLocalFlags(fs)
 	modes := fs.String("mode", "baseline,both", "comma-separated modes: baseline, client-only, server-only, both")
@@ -61,6 +61,12 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if _, err := meshperf.NewPlan(loadOpts(steps[0])...); err != nil {
 		return asUsage(err)
 	}
+	target, err := checkJSONOutput("-json", *jsonOut)
+	if err != nil {
+		return err
+	}
+	out := &stepOutput{flag: "-json", t: target}
+	defer func() { err = errors.Join(err, out.finish()) }()
 	cluster, err := startLocal(ctx, opts)
 	if cluster != nil { // New returns what it made even when it fails
 		defer cluster.Close()
@@ -95,10 +101,8 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			if res != nil {
 				doc.Steps = append(doc.Steps, res)
-				if *jsonOut != "" {
-					if werr := writeJSONAtomic(*jsonOut, doc); werr != nil {
-						return werr
-					}
+				if werr := out.step(doc); werr != nil {
+					return werr
 				}
 			}
 			if err != nil {
@@ -123,14 +127,6 @@ func printStep(w io.Writer, mode fixtures.Mode, c int, r *meshperf.Result) {
 	fmt.Fprintf(w, "%-12s %5d %9.1f %9s %9s %9s %9s %11s %11s %11s %11s %6d%s\n", mode, c, r.ActualQPS,
 		l.Format(l.P50), l.Format(l.P90), l.Format(l.P99), l.Format(l.P999),
 		ccpu, scpu, cmem, smem, r.Failures(), overflowNote(r))
-}
-
-func writeJSONAtomic(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(path, append(b, '\n'))
 }
 
 func runReap(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -4,14 +4,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/meshperf/meshperf/meshperf"
 )
 
 // ErrNotResult is returned (wrapped) for a JSON file that is neither a
-// `meshperf load -json` result nor a `meshperf sweep -json` document.
-var ErrNotResult = errors.New("not a meshperf result: want the JSON that 'meshperf load -json' or 'meshperf sweep -json' writes")
+// `meshperf load -json` result nor a results document.
+var ErrNotResult = meshperf.ErrNotResults
 
 // FileError is a results file that could not be read or decoded.
 type FileError struct {
@@ -22,68 +27,68 @@ type FileError struct {
 func (e *FileError) Error() string { return e.Path + ": " + e.Err.Error() }
 func (e *FileError) Unwrap() error { return e.Err }
 
+// File is what one results file holds: its Results, in file order, and a
+// document's environment, config and capacity searches.
+type File struct {
+	Results     []*meshperf.Result
+	Environment map[string]string
+	Config      map[string]string
+	Capacity    []*meshperf.CapacityResult
+}
+
 // ReadFile reads the results in one file: a single Result, or every step of
-// a sweep document (recognized by its "steps" member).
-func ReadFile(path string) ([]*meshperf.Result, error) {
-	b, err := os.ReadFile(path)
+// a results document. It streams the steps, so that its memory is what it
+// keeps: each step's summaries, without its histograms. While a run
+// appends to the file (meshperf.AppendResult), it waits for the append to
+// finish.
+func ReadFile(path string) (*File, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		var pe *os.PathError
+		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err // the path is already in FileError
 		}
 		return nil, &FileError{Path: path, Err: err}
 	}
-	res, err := Decode(b)
+	defer f.Close()
+	// A shared lock on the lock file AppendResult takes (beside the file a
+	// symlink names): appends wait for us, and we for them.
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		if lock, err := os.Open(resolved + ".lock"); err == nil {
+			defer lock.Close()
+			unix.Flock(int(lock.Fd()), unix.LOCK_SH)
+		}
+	}
+	file, err := Read(f)
 	if err != nil {
 		return nil, &FileError{Path: path, Err: err}
 	}
-	return res, nil
+	return file, nil
 }
 
-// Decode reads the results in one document, as ReadFile does.
-func Decode(b []byte) ([]*meshperf.Result, error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(b, &top); err != nil {
-		return nil, fmt.Errorf("%w (%v)", ErrNotResult, err)
+// Read reads one results file from r, as ReadFile does.
+func Read(r io.Reader) (*File, error) {
+	dr := meshperf.NewDocumentReader(r)
+	file := new(File)
+	for dr.Scan() {
+		res := dr.Result()
+		// Summaries are read from the histograms; only they are used.
+		res.ResponseHist, res.ServiceHist, res.SendLagHist = nil, nil, nil
+		file.Results = append(file.Results, res)
 	}
-	if steps, ok := top["steps"]; ok {
-		var raw []json.RawMessage
-		if err := json.Unmarshal(steps, &raw); err != nil {
-			return nil, fmt.Errorf("%w (\"steps\" is not a list of results: %v)", ErrNotResult, err)
-		}
-		var out []*meshperf.Result
-		for i, s := range raw {
-			r, err := decodeResult(s)
-			if err != nil {
-				return nil, fmt.Errorf("steps[%d]: %w", i, err)
+	if err := dr.Err(); err != nil {
+		return nil, err
+	}
+	m := dr.Members()
+	for _, x := range []struct {
+		name string
+		dst  any
+	}{{"environment", &file.Environment}, {"config", &file.Config}, {"capacity", &file.Capacity}} {
+		if raw, ok := m[x.name]; ok {
+			if err := json.Unmarshal(raw, x.dst); err != nil {
+				return nil, fmt.Errorf("%s: %w", x.name, err)
 			}
-			out = append(out, r)
-		}
-		if len(out) == 0 {
-			return nil, errors.New("sweep document has no steps")
-		}
-		return out, nil
-	}
-	r, err := decodeResult(b)
-	if err != nil {
-		return nil, err
-	}
-	return []*meshperf.Result{r}, nil
-}
-
-func decodeResult(b []byte) (*meshperf.Result, error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(b, &top); err != nil {
-		return nil, fmt.Errorf("%w (%v)", ErrNotResult, err)
-	}
-	for _, k := range []string{"smp_version", "latencies_ms", "concurrency"} {
-		if _, ok := top[k]; !ok {
-			return nil, fmt.Errorf("%w (no %q member)", ErrNotResult, k)
 		}
 	}
-	r := new(meshperf.Result)
-	if err := json.Unmarshal(b, r); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return file, nil
 }

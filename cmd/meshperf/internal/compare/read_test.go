@@ -2,6 +2,7 @@ package compare
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/meshperf/meshperf/meshperf"
@@ -26,10 +27,11 @@ func TestDecodeReadsEmptyResults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rs, err := Decode([]byte(tt.doc))
+			f, err := Read(strings.NewReader(tt.doc))
 			if err != nil {
 				t.Fatal(err)
 			}
+			rs := f.Results
 			if len(rs) != 1 || rs[0].Latency.Count != 0 || rs[0].ActualQPS != tt.wantQPS {
 				t.Fatalf("decoded %+v", rs[0])
 			}
