@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshperf/meshperf/internal/testenv"
 	"github.com/meshperf/meshperf/meshperf"
 )
 
@@ -104,14 +105,7 @@ func TestLoadInterrupted(t *testing.T) {
 // The real signals: SIGINT and SIGTERM to the built binary end a load at
 // once, and it reports the run as interrupted.
 func TestLoadSignals(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "meshperf")
-	if b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
+	bin := selfAsMeshperf(t)
 	url := echoURL(t)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
@@ -176,15 +170,8 @@ func TestCapacityInterrupted(t *testing.T) {
 // An interrupted sweep says so, exits 1, and writes the interrupted step to
 // -json only with -partial.
 func TestSweepInterrupted(t *testing.T) {
-	if testing.Short() {
-		t.Skip("brings up the local fixture")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "meshperf")
-	if b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
-	t.Setenv("MESHPERF_BIN", bin)
+	testenv.Long(t, "brings up the local fixture")
+	selfAsMeshperf(t)
 	for _, partial := range []bool{false, true} {
 		t.Run(map[bool]string{false: "file kept", true: "partial written"}[partial], func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "sweep.json")

@@ -149,6 +149,7 @@ func main() {
 	strict := flag.Bool("strict", false, "exit 1 when a test skipped for a reason not allowed by -allow (CI)")
 	allow := flag.String("allow", "", "comma-separated components whose absence may skip a test under -strict, e.g. envoy,pipy")
 	also := flag.String("also", "", "comma-separated `go test -json` logs of earlier runs: a test that passed there counts as run")
+	verbose := flag.Bool("v", false, "list every skipped test, not only those that would fail -strict")
 	flag.Parse()
 	allowed := map[string]bool{}
 	for _, c := range strings.Split(*allow, ",") {
@@ -179,11 +180,11 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	os.Exit(s.report(os.Stdout, *strict, allowed, earlier.passed))
+	os.Exit(s.report(os.Stdout, *strict, *verbose, allowed, earlier.passed))
 }
 
 // report prints the summary and returns the exit code.
-func (s *summary) report(w io.Writer, strict bool, allowed map[string]bool, earlier map[key]bool) int {
+func (s *summary) report(w io.Writer, strict, verbose bool, allowed map[string]bool, earlier map[key]bool) int {
 	code := 0
 	for _, k := range s.failed {
 		if k.test == "" {
@@ -219,21 +220,37 @@ func (s *summary) report(w io.Writer, strict bool, allowed map[string]bool, earl
 	}
 	fmt.Fprintln(w)
 
+	// Skips: those a -strict run accepts are counted by reason (listed with
+	// -v); the others are listed one by one.
 	var unexpected []skip
-	counted := 0
+	accepted := map[string]int{}
 	for _, sk := range s.skipped {
+		var why string
 		switch {
 		case sk.tag == "helper":
 			continue // an entry point its parent test runs
 		case earlier[sk.key]:
-			fmt.Fprintf(w, "skip (passed in an earlier run) %s %s\n", short(sk.pkg), sk.test)
-			continue
+			why = "passed in an earlier run"
 		case allowed[sk.tag]:
-			fmt.Fprintf(w, "skip (allowed: %s) %s %s\n", sk.tag, short(sk.pkg), sk.test)
-			counted++
+			why = "allowed: " + sk.tag
+		case !strict && sk.tag != "":
+			why = sk.tag
+		default:
+			unexpected = append(unexpected, sk)
 			continue
 		}
-		unexpected = append(unexpected, sk)
+		accepted[why]++
+		if verbose {
+			fmt.Fprintf(w, "skip (%s) %s %s\n", why, short(sk.pkg), sk.test)
+		}
+	}
+	if len(accepted) > 0 {
+		whys := make([]string, 0, len(accepted))
+		for why, n := range accepted {
+			whys = append(whys, fmt.Sprintf("%d %s", n, why))
+		}
+		sort.Strings(whys)
+		fmt.Fprintf(w, "skipped: %s (make test -v, or testsum -v, lists them)\n", strings.Join(whys, ", "))
 	}
 	if len(allowed) > 0 {
 		names := make([]string, 0, len(allowed))
@@ -241,7 +258,7 @@ func (s *summary) report(w io.Writer, strict bool, allowed map[string]bool, earl
 			names = append(names, strings.TrimPrefix(a, "component="))
 		}
 		sort.Strings(names)
-		fmt.Fprintf(w, "skips allowed when these are missing: %s (%d such skips)\n", strings.Join(names, ", "), counted)
+		fmt.Fprintf(w, "allow-list: a test may skip only when one of these is missing: %s\n", strings.Join(names, ", "))
 	}
 	for _, sk := range unexpected {
 		fmt.Fprintf(w, "SKIP %s %s: %s\n", short(sk.pkg), sk.test, sk.reason)
@@ -251,7 +268,7 @@ func (s *summary) report(w io.Writer, strict bool, allowed map[string]bool, earl
 			fmt.Fprintf(w, "testsum: %d tests skipped for reasons not on the allow-list; each is a failure here\n", len(unexpected))
 			code = 1
 		} else {
-			fmt.Fprintf(w, "%d tests skipped (make test -strict, as CI runs it, would fail on them)\n", len(unexpected))
+			fmt.Fprintf(w, "%d tests skipped without saying why through internal/testenv\n", len(unexpected))
 		}
 	}
 	if code != 0 {

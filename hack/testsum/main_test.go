@@ -46,10 +46,10 @@ func TestReport(t *testing.T) {
 		dontWant []string
 	}{
 		{name: "locally skips are listed, not failed", input: stream, wantCode: 0,
-			want:     []string{"SKIP p TestBare: x_test.go:12: no busybox here", "SKIP p TestEnvoy", "SKIP p TestLifecycle", "PASS"},
+			want:     []string{"SKIP p TestBare: x_test.go:12: no busybox here", "skip (component=envoy) p TestEnvoy", "skip (component=kube-down) p TestLifecycle", "PASS"},
 			dontWant: []string{"TestChild"}},
 		{name: "strict fails on skips off the allow-list", input: stream, strict: true, allow: []string{"envoy"}, wantCode: 1,
-			want:     []string{"skip (allowed: component=envoy) p TestEnvoy", "SKIP p TestBare", "SKIP p TestLifecycle", "2 tests skipped", "FAIL"},
+			want:     []string{"skip (allowed: component=envoy) p TestEnvoy", "SKIP p TestBare", "SKIP p TestLifecycle", "2 tests skipped", "allow-list: a test may skip only when one of these is missing: envoy", "FAIL"},
 			dontWant: []string{"TestChild"}},
 		{name: "a test that passed in an earlier log counts as run", input: stream, strict: true, allow: []string{"envoy"},
 			earlier: earlierLog, wantCode: 1,
@@ -72,7 +72,7 @@ func TestReport(t *testing.T) {
 				allowed["component="+a] = true
 			}
 			var out strings.Builder
-			code := s.report(&out, tt.strict, allowed, earlier.passed)
+			code := s.report(&out, tt.strict, true, allowed, earlier.passed)
 			if code != tt.wantCode {
 				t.Errorf("exit %d, want %d\n%s", code, tt.wantCode, out.String())
 			}

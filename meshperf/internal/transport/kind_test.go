@@ -216,6 +216,14 @@ func TestHTTP2AgainstAnHTTP1ServerIsAProtocolError(t *testing.T) {
 			return
 		}
 		_, _ = io.WriteString(conn, "<!DOCTYPE HTML>\n<html><body>Error code: 505</body></html>\n")
+		// Close gently: half-close, then drain what the client still sends
+		// until it closes. Closing with its frames unread would answer them
+		// with a reset, which can reach the client before the page does.
+		if tc, ok := conn.(*net.TCPConn); ok {
+			_ = tc.CloseWrite()
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+		_, _ = io.Copy(io.Discard, conn)
 	})
 	tests := []struct {
 		name string
