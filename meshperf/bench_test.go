@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -26,7 +27,9 @@ import (
 func echoProcess(tb testing.TB) string {
 	tb.Helper()
 	bin := filepath.Join(tb.TempDir(), "meshperf")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/meshperf/meshperf/cmd/meshperf").CombinedOutput(); err != nil {
+	build := exec.Command("go", "build", "-trimpath", "-o", bin, "github.com/meshperf/meshperf/cmd/meshperf")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0") // the fixtures' build: one entry in the build cache
+	if out, err := build.CombinedOutput(); err != nil {
 		tb.Fatalf("go build ./cmd/meshperf: %v\n%s", err, out)
 	}
 	cmd := exec.Command(bin, "echo", "-addr", "127.0.0.1:0")
