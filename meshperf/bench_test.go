@@ -27,7 +27,7 @@ import (
 func echoProcess(tb testing.TB) string {
 	tb.Helper()
 	bin := filepath.Join(tb.TempDir(), "meshperf")
-	build := exec.Command("go", "build", "-trimpath", "-o", bin, "github.com/meshperf/meshperf/cmd/meshperf")
+	build := exec.Command("go", "build", "-tags", "meshperfpod", "-trimpath", "-o", bin, "github.com/meshperf/meshperf/cmd/meshperf")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0") // the fixtures' build: one entry in the build cache
 	if out, err := build.CombinedOutput(); err != nil {
 		tb.Fatalf("go build ./cmd/meshperf: %v\n%s", err, out)

@@ -1,3 +1,5 @@
+//go:build !meshperfpod
+
 package main
 
 import (

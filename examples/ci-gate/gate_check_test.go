@@ -86,9 +86,10 @@ func buildMeshperf(t *testing.T) string {
 	gobin, err := exec.LookPath("go")
 	testenv.Need(t, "go", err)
 	bin := filepath.Join(t.TempDir(), "meshperf")
-	// The fixtures' own build (static, trimmed paths), so that the two share
+	// The fixtures' own build (the pod binary: static, trimmed paths, no
+	// Docker or Kubernetes client), so that the two share
 	// the build cache instead of compiling the command's dependencies twice.
-	cmd := exec.Command(gobin, "build", "-trimpath", "-o", bin, "github.com/meshperf/meshperf/cmd/meshperf")
+	cmd := exec.Command(gobin, "build", "-tags", "meshperfpod", "-trimpath", "-o", bin, "github.com/meshperf/meshperf/cmd/meshperf")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build meshperf: %v\n%s", err, out)
