@@ -97,9 +97,7 @@ func readCapacityDoc(t *testing.T, path string) meshperf.Document {
 func TestCapacityLocalFixture(t *testing.T) {
 	testenv.Long(t, "brings up the local fixture")
 	dir := t.TempDir()
-	// The local fixture builds its own meshperf: the test binary, built
-	// with the race detector, would make slow sidecars.
-	t.Setenv("MESHPERF_BIN", "")
+	podMeshperf(t)
 	results := filepath.Join(dir, "capacity.json")
 	code, stdout, stderr := runCLI(t, "capacity", "-fixture", "local", "-loopback", "-mode", "baseline,both",
 		"-budget", "p99<100ms,err<1%", "-start", "100", "-max", "400", "-t", "300ms", "-warmup", "100ms", "-repeats", "1",

@@ -24,9 +24,7 @@ import (
 func TestSweepBudgetCompareReport(t *testing.T) {
 	testenv.Long(t, "runs a sweep")
 	dir := t.TempDir()
-	// The local fixture builds its own meshperf: the test binary, built
-	// with the race detector, would make slow sidecars.
-	t.Setenv("MESHPERF_BIN", "")
+	podMeshperf(t)
 	results := filepath.Join(dir, "sweep.json")
 	// 200 req/s keeps two workers far from saturation on a busy machine,
 	// so that compare's unsent ceiling gates nothing but the thresholds.

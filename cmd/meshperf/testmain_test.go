@@ -1,7 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -9,16 +13,18 @@ import (
 // binary run as the meshperf command instead of running its tests.
 const asCommandEnv = "MESHPERF_TEST_AS_COMMAND"
 
-// TestMain lets the test binary stand in for the meshperf command. Tests
-// that need meshperf processes (the local fixture's app and sidecars) use
-// selfAsMeshperf instead of building the command: a build has its own
-// configuration (no race detector), so on a cold cache it compiled the
-// whole dependency graph again, Kubernetes client included, inside the test.
+// TestMain lets the test binary stand in for the meshperf command, for tests
+// that need a meshperf process where timing does not matter (signals):
+// selfAsMeshperf. Tests whose fixtures measure use podMeshperf.
 func TestMain(m *testing.M) {
 	if os.Getenv(asCommandEnv) == "1" {
 		main()
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if pod.path != "" {
+		os.RemoveAll(filepath.Dir(pod.path))
+	}
+	os.Exit(code)
 }
 
 // selfAsMeshperf makes the fixtures this test starts run the test binary as
@@ -32,4 +38,36 @@ func selfAsMeshperf(t *testing.T) string {
 	t.Setenv(asCommandEnv, "1") // inherited by every process the fixture starts
 	t.Setenv("MESHPERF_BIN", exe)
 	return exe
+}
+
+// pod is the meshperf this package's tests build once for the fixtures they
+// start, where timing matters: the race-built test binary would make slow
+// sidecars. It is the fixtures' own build (static, -trimpath, -tags
+// meshperfpod), so it shares their entry in the build cache.
+var pod struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// podMeshperf makes the fixtures this test starts run that build.
+func podMeshperf(t *testing.T) {
+	t.Helper()
+	pod.once.Do(func() {
+		dir, err := os.MkdirTemp("", "meshperf-cmd-test-")
+		if err != nil {
+			pod.err = err
+			return
+		}
+		pod.path = filepath.Join(dir, "meshperf")
+		cmd := exec.Command("go", "build", "-tags", "meshperfpod", "-trimpath", "-o", pod.path, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			pod.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if pod.err != nil {
+		t.Fatal(pod.err)
+	}
+	t.Setenv("MESHPERF_BIN", pod.path)
 }
