@@ -17,9 +17,11 @@ COUNT           ?= 1
 ## package's unit tests and the fast integration tests, the ground truths
 ## (stall, precision, rate) scaled down, without the race detector. Long
 ## suites (docker, kube, full sweeps, the ci-gate example) skip under -short
-## and say so. CI never runs it; make test is the real thing.
+## and say so. One package at a time, as make test: timing tests that share
+## the two cores with another package's fail on stalls that are not theirs.
+## CI never runs it; make test is the real thing.
 check:
-	@bash -o pipefail -c '$(GO) test -short -count=1 -timeout 5m -json $(PKGS) | $(GO) run ./hack/testsum'
+	@bash -o pipefail -c '$(GO) test -short -count=1 -p 1 -timeout 5m -json $(PKGS) | $(GO) run ./hack/testsum'
 
 ## test: every test, with the race detector, one package at a time so that
 ## timing tests never share the two cores with another package's tests. It
