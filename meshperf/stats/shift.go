@@ -107,7 +107,7 @@ func hasTies(x, y []float64) bool {
 func criticalValue(m, n int, alpha float64, exact bool) (k int, tail float64) {
 	if exact {
 		cdf := uCDF(m, n)
-		for k < len(cdf) && cdf[k] <= alpha/2 {
+		for k < len(cdf) && cdf[k] <= alpha/2+1e-12 { // 1e-12: 1 − 0.9 is not 0.1 in floating point
 			k++
 		}
 		if k == 0 {
