@@ -47,7 +47,8 @@ func (o Overhead) RequireRuns(tb require.TestingT, baseline, meshed []*meshperf.
 //   - inconclusive: the interval straddles the ceiling: a violation
 //     whose message says about how many runs a side would likely decide,
 //     unless o.AllowInconclusive. With 3 runs a side or fewer no 95%
-//     interval exists, so every ceiling is inconclusive.
+//     interval exists: every ceiling is inconclusive, and fails even with
+//     o.AllowInconclusive, since there is nothing to decide on.
 //
 // A Percent ceiling is taken relative to the median of the baseline runs.
 // Every run on both sides must pass the health checks of Evaluate (answered
@@ -105,7 +106,9 @@ func (o Overhead) EvaluateRuns(baseline, meshed []*meshperf.Result) error {
 		if iv.Verdict == stats.Inconclusive {
 			iv.MoreRuns = s.MoreRuns(ceiling)
 		}
-		if iv.Verdict == stats.Breach || (iv.Verdict == stats.Inconclusive && !o.AllowInconclusive) {
+		// Too few runs for an interval is missing data, which fails even
+		// with AllowInconclusive.
+		if iv.Verdict == stats.Breach || (iv.Verdict == stats.Inconclusive && (!o.AllowInconclusive || !s.Bounded())) {
 			vs = append(vs, &Violation{Metric: metric, Limit: limit, Got: iv, Samples: samples, Step: step})
 		}
 		return nil
@@ -268,6 +271,9 @@ func (iv Interval) decision(limit fmt.Stringer) string {
 		s += ", and the estimate is too close to the ceiling for repeats to decide"
 	case iv.MoreRuns > 0:
 		s += fmt.Sprintf("; about %d runs a side would likely decide", iv.MoreRuns)
+	}
+	if unbounded(iv.Lo) || unbounded(iv.Hi) {
+		return s + " (too few runs to decide, which fails even with AllowInconclusive)"
 	}
 	return s + " (AllowInconclusive lets it pass)"
 }
