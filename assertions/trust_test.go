@@ -193,4 +193,3 @@ func envDuration(tb testing.TB, name string, def time.Duration) time.Duration {
 	}
 	return d
 }
-
