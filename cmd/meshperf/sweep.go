@@ -20,17 +20,18 @@ import (
 // sweepDoc is the JSON document a sweep writes: every step in the
 // `meshperf load -json` format, which already carries mode, concurrency and
 // resources.
+//
+// Steps holds every run, grouped by step in the order of -mode and -c; with
+// -count N each step has N runs, labelled round=1…N. Overhead holds, per
+// meshed step, its overhead over the baseline step at the same concurrency,
+// with 95% intervals from the repeated runs.
 type sweepDoc struct {
-	SMPVersion  string            `json:"smp_version"`
-	Tool        string            `json:"tool"`
-	Config      map[string]string `json:"config"`
-	Environment map[string]string `json:"environment,omitempty"`
-	// Steps holds every run, grouped by step in the order of -mode and
-	// -c; with -count N each step has N runs, labelled round=1…N.
-	Steps []*meshperf.Result `json:"steps"`
-	// Overhead holds, per meshed step, its overhead over the baseline step
-	// at the same concurrency, with 95% intervals from the repeated runs.
-	Overhead []stepOverhead `json:"overhead,omitempty"`
+	SMPVersion  string             `json:"smp_version"`
+	Tool        string             `json:"tool"`
+	Config      map[string]string  `json:"config"`
+	Environment map[string]string  `json:"environment,omitempty"`
+	Steps       []*meshperf.Result `json:"steps"`
+	Overhead    []stepOverhead     `json:"overhead,omitempty"`
 }
 
 func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -94,7 +95,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "%-12s %5s %9s %9s %9s %9s %9s %11s %11s %11s %11s %6s\n", "mode", "conc", "req/s", "p50", "p90", "p99",
 		"p99.9", "client-cpu", "server-cpu", "client-mem", "server-mem", "errors")
-	progress := newProgress(stderr, *verbose, len(modeList)*len(steps)**count, *dur+*warmup)
+	progress := newProgress(stderr, *verbose, len(modeList)*len(steps)*(*count), *dur+*warmup)
 	var order []sweepStep
 	for _, mode := range modeList {
 		for _, c := range steps {
