@@ -23,6 +23,6 @@ func ExampleHodgesLehmann() {
 	// Output:
 	// shift +100, 96.8% interval [+71, +132]
 	// against +50: breach
-	// against +120: inconclusive - about 13 runs a side would likely decide
+	// against +120: inconclusive - about 27 runs a side would likely decide
 	// against +150: within
 }

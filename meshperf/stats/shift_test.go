@@ -194,12 +194,12 @@ func TestVerdict(t *testing.T) {
 		{ceiling: 5, want: Breach, wantRuns: func(n int) bool { return n == 0 }},
 		{ceiling: 14, want: Within, wantRuns: func(n int) bool { return n == 0 }},
 		{ceiling: 20, want: Within, wantRuns: func(n int) bool { return n == 0 }},
-		// Gap 2 against a half-width 4: the half-width must halve, so
-		// about 4× the runs: n > 2/((1/2)²·(2/5)) = 20.
-		{ceiling: 8, want: Inconclusive, wantRuns: func(n int) bool { return n == 21 }},
-		{ceiling: 12, want: Inconclusive, wantRuns: func(n int) bool { return n == 21 }},
+		// Gap 2 against a half-width 4, for 80% power: the half-width must
+		// shrink to 2·1.96/2.80 = 1.4, so n > 2/((1.4/4)²·(2/5)) = 40.8.
+		{ceiling: 8, want: Inconclusive, wantRuns: func(n int) bool { return n == 41 }},
+		{ceiling: 12, want: Inconclusive, wantRuns: func(n int) bool { return n == 41 }},
 		{ceiling: 10, want: Inconclusive, wantRuns: func(n int) bool { return n == MaxSuggestedRuns+1 }},
-		{ceiling: 6, want: Inconclusive, wantRuns: func(n int) bool { return n == 6 }}, // at the edge: one more
+		{ceiling: 6, want: Inconclusive, wantRuns: func(n int) bool { return n == 11 }}, // at the edge: n > 2/(0.7²·0.4)
 	}
 	for _, tt := range tests {
 		if got := s.Against(tt.ceiling); got != tt.want {
@@ -208,5 +208,47 @@ func TestVerdict(t *testing.T) {
 		if n := s.MoreRuns(tt.ceiling); !tt.wantRuns(n) {
 			t.Errorf("MoreRuns(%v) = %d", tt.ceiling, n)
 		}
+	}
+}
+
+// TestMoreRunsDecides: when an inconclusive verdict suggests n runs a side,
+// fresh samples of n a side from the same distributions decide (breach,
+// here) in more than half of the trials: 60% with this seed, short of the
+// 80% the suggestion aims at, since the estimate it starts from is itself
+// noisy. The shift is 0.6 of an exponential's scale against a ceiling of
+// 0.3; the seed is fixed.
+func TestMoreRunsDecides(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 80))
+	draw := func(k int, shift float64) []float64 {
+		s := make([]float64, k)
+		for i := range s {
+			s[i] = rng.ExpFloat64() + shift
+		}
+		return s
+	}
+	const d, ceiling = 0.6, 0.3
+	trials, decided := 0, 0
+	for trials < 200 {
+		s, err := HodgesLehmann(draw(6, 0), draw(6, d), 0.95)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := s.MoreRuns(ceiling)
+		if s.Against(ceiling) != Inconclusive || n > 200 {
+			continue
+		}
+		trials++
+		again, err := HodgesLehmann(draw(n, 0), draw(n, d), 0.95)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Against(ceiling) == Breach {
+			decided++
+		}
+	}
+	got := float64(decided) / float64(trials)
+	t.Logf("%d of %d inconclusive verdicts decided with the suggested runs (%.0f%%)", decided, trials, 100*got)
+	if got <= 0.5 {
+		t.Errorf("only %.0f%% decided with the runs MoreRuns suggested, want more than half", 100*got)
 	}
 }
