@@ -16,6 +16,12 @@
 // Check and Require take testify's narrow assert.TestingT and
 // require.TestingT, so *testing.T, *testing.B and fakes all fit.
 //
+// Overhead also judges repeated runs a side (EvaluateRuns, CheckRuns,
+// RequireRuns) by the 95% interval of the overhead from package
+// meshperf/stats: breach fails, within passes, inconclusive fails unless
+// AllowInconclusive, with a message that says about how many runs a side
+// would likely decide.
+//
 // A run that answered no request never passes, and neither does one whose
 // error rate exceeds MaxErrorRate, which defaults to DefaultMaxErrorRate
 // (1%) when left at zero.

@@ -31,14 +31,31 @@ type Limit interface{ String() string }
 // pays for its sidecars, and fails when any of them is Unreliable. Every
 // ceiling is inclusive.
 //
-// Both Results must have answered requests and keep within MaxErrorRate,
-// since the overhead of a failing run means nothing.
+// Both Results must have answered requests, keep within MaxErrorRate and
+// MaxUnsent, and have no latencies above the histograms' range, since the
+// overhead of a failing or saturated run means nothing.
+//
+// Evaluate compares one Result a side, number against number: on a noisy
+// machine that is a coin toss near the ceiling. EvaluateRuns compares
+// repeated runs a side with a confidence interval and returns a verdict
+// (see EvaluateRuns).
 type Overhead struct {
 	P50, P90, P99, P999, Max Limit
 	CPU                      Limit
-	// MaxErrorRate is the error-rate ceiling for both Results, a share
+	// MaxErrorRate is the error-rate ceiling for every Result, a share
 	// 0–1. 0 means DefaultMaxErrorRate; NoErrors allows none.
 	MaxErrorRate float64
+	// MaxUnsent is the ceiling on every Result's unsent share, as
+	// Budget.MaxUnsent: 0 means DefaultMaxUnsent, NoUnsent allows none,
+	// AnyUnsent sets none.
+	MaxUnsent float64
+
+	// Confidence is the level of EvaluateRuns' intervals, 0–1; 0 means
+	// stats.DefaultConfidence (95%).
+	Confidence float64
+	// AllowInconclusive lets an inconclusive verdict of EvaluateRuns pass.
+	// By default it fails.
+	AllowInconclusive bool
 }
 
 // Check evaluates meshed against baseline and reports each violation
@@ -73,8 +90,10 @@ func (o Overhead) Evaluate(baseline, meshed *meshperf.Result) error {
 	}
 	be := evaluation{res: baseline, step: StepOf(baseline)}
 	be.health(o.MaxErrorRate)
+	be.delivery(o.MaxUnsent)
 	e := evaluation{res: meshed, step: StepOf(meshed), vs: be.vs}
 	e.health(o.MaxErrorRate)
+	e.delivery(o.MaxUnsent)
 	if baseline.Latency.Count > 0 && meshed.Latency.Count > 0 {
 		for _, l := range []struct {
 			metric         string
@@ -201,6 +220,12 @@ func (o Overhead) validate() error {
 			}
 			return fmt.Errorf("assertions: Overhead.%s = %v (%T): use %s", f.field, v, v, want)
 		}
+	}
+	if err := checkShare("Overhead.MaxUnsent", o.MaxUnsent); err != nil {
+		return err
+	}
+	if c := o.Confidence; c != 0 && !(c > 0 && c < 1) {
+		return fmt.Errorf("assertions: Overhead.Confidence = %v: use a level between 0 and 1, such as 0.95 (0: 95%%)", c)
 	}
 	return checkShare("Overhead.MaxErrorRate", o.MaxErrorRate)
 }

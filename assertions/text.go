@@ -47,7 +47,7 @@ func (e *ParseError) Error() string {
 //	overhead_cpu                  <  meshed − baseline CPU: 200m, or relative: 50%
 //
 // "err" sets both Budget.MaxErrorRate and Overhead.MaxErrorRate; "unsent"
-// sets Budget.MaxUnsent. Without an err or unsent clause, the Budget's
+// sets both Budget.MaxUnsent and Overhead.MaxUnsent. Without an err or unsent clause, the Budget's
 // defaults apply (DefaultMaxErrorRate, DefaultMaxUnsent). An empty string
 // is the zero Thresholds.
 func ParseBudget(s string) (Thresholds, error) {
@@ -164,7 +164,7 @@ var clauses = []clause{
 			if share == 0 {
 				share = NoUnsent
 			}
-			t.Budget.MaxUnsent = share
+			t.Budget.MaxUnsent, t.Overhead.MaxUnsent = share, share
 			return nil
 		},
 		format: func(t Thresholds) (string, bool) {

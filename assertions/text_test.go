@@ -40,19 +40,19 @@ func TestParseBudget(t *testing.T) {
 		{
 			name:  "unsent ceiling",
 			in:    "p99<5ms,unsent<0.5%",
-			want:  Thresholds{Budget: Budget{P99: 5 * time.Millisecond, MaxUnsent: 0.005}},
+			want:  Thresholds{Budget: Budget{P99: 5 * time.Millisecond, MaxUnsent: 0.005}, Overhead: Overhead{MaxUnsent: 0.005}},
 			print: "p99<5ms,unsent<0.5%",
 		},
 		{
 			name:  "no unsent allowed",
 			in:    "unsent<0%",
-			want:  Thresholds{Budget: Budget{MaxUnsent: NoUnsent}},
+			want:  Thresholds{Budget: Budget{MaxUnsent: NoUnsent}, Overhead: Overhead{MaxUnsent: NoUnsent}},
 			print: "unsent<0%",
 		},
 		{
 			name:  "no unsent ceiling",
 			in:    "unsent<100%",
-			want:  Thresholds{Budget: Budget{MaxUnsent: AnyUnsent}},
+			want:  Thresholds{Budget: Budget{MaxUnsent: AnyUnsent}, Overhead: Overhead{MaxUnsent: AnyUnsent}},
 			print: "unsent<100%",
 		},
 		{

@@ -53,6 +53,9 @@ func (v *Violation) Error() string {
 			return fmt.Sprintf("overflow: %s; the latencies near the top are a floor, not a measurement (%d samples; %s)", o, v.Samples, v.Step)
 		}
 	}
+	if iv, ok := v.Got.(Interval); ok {
+		return fmt.Sprintf("%s %s %s (%d samples; %s)", v.Metric, iv, iv.decision(v.Limit), v.Samples, v.Step)
+	}
 	var b strings.Builder
 	b.WriteString(v.Metric)
 	switch {

@@ -15,10 +15,11 @@ import (
 // runCompare prints per-step deltas between results files. With several
 // runs a side (several files, or repeated steps in a sweep) it runs
 // benchstat's Mann-Whitney U test per step and metric and prints "~" when a
-// change is within the noise; -fail-on then trips only on significant
-// changes once each side has at least compare.MinRunsForGate (4) runs; with
-// fewer it compares the medians. (Three runs a side can never reach
-// p ≤ 0.05, so a significance rule there would let every regression pass.)
+// change is within the noise. Once each side has runs enough for a 95%
+// interval (compare.MinRunsForGate, 4, a side), -fail-on judges each clause
+// by the Hodges–Lehmann interval of the change (package meshperf/stats):
+// breach and inconclusive fail (-allow-inconclusive lets the latter pass),
+// within passes. With fewer runs it compares the medians.
 // With -fail-on the gate fails closed (see compare.Report.Check): a step
 // missing from the new side (unless -allow-missing), a run without the
 // value a clause reads, a run over the -max-unsent ceiling and latencies
@@ -30,6 +31,7 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := newFlagSet("compare", stderr, "[flags] old.json new.json | old1.json ... -- new1.json ...")
 	failOn := fs.String("fail-on", "", "exit 1 when a step crosses a clause, e.g. 'p99>+10%,sidecar_cpu>+20%,p50>+200us,err>+0.5%,qps<-5%'")
 	allowMissing := fs.Bool("allow-missing", false, "with -fail-on: ignore steps of the old files that the new files lack (by default they fail)")
+	allowInconclusive := fs.Bool("allow-inconclusive", false, "with -fail-on and repeated runs: pass a clause whose 95% interval straddles its threshold (by default it fails)")
 	maxUnsentFlag := fs.String("max-unsent", "0.1%", "with -fail-on: fail a compared run that left more than this share of its planned slots unsent; 100% = no ceiling")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -64,7 +66,7 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := rep.WriteTable(stdout); err != nil {
 		return err
 	}
-	return rep.Check(ts, compare.Options{AllowMissing: *allowMissing, MaxUnsent: maxUnsent})
+	return rep.Check(ts, compare.Options{AllowMissing: *allowMissing, MaxUnsent: maxUnsent, AllowInconclusive: *allowInconclusive})
 }
 
 func splitSides(args []string) (old, new []string, err error) {

@@ -146,7 +146,11 @@ func TestCompare(t *testing.T) {
 		{name: "sidecar readings missing on old", args: []string{"-fail-on", "server_sidecar_mem>+20%", noSidecars, single1}, code: 1,
 			stderr: []string{"server_sidecar_mem: old run has no server-sidecar readings"}},
 		{name: "a baseline step has no sidecars to gate", args: []string{"-fail-on", "sidecar_cpu>+20%,p99>+10%", bareBaseline, bareBaseline}},
-		{name: "noise", args: append([]string{"-fail-on", "p99>+0.1%"}, join(olds, noisy)...),
+		// Noise around a threshold is not a breach: the interval straddles
+		// it, which fails by default and passes with -allow-inconclusive.
+		{name: "noise is inconclusive", args: append([]string{"-fail-on", "p99>+0.1%"}, join(olds, noisy)...), code: 1,
+			stdout: []string{"~", "n=5)"}, stderr: []string{"straddles p99>+0.1%: inconclusive"}},
+		{name: "noise with -allow-inconclusive", args: append([]string{"-fail-on", "p99>+0.1%", "-allow-inconclusive"}, join(olds, noisy)...),
 			stdout: []string{"~", "n=5)"}},
 	}
 	for _, tt := range tests {
@@ -189,6 +193,43 @@ func TestCompareBadFailOn(t *testing.T) {
 			code, _, errs := compareCLI(t, "-fail-on", tt.clause, a, a)
 			if code != exitUsage || !strings.Contains(errs, tt.want) || !strings.Contains(errs, "-fail-on clause") {
 				t.Errorf("exit %d, stderr %q; want exit 2 naming %q", code, errs, tt.want)
+			}
+		})
+	}
+}
+
+// TestCompareInconclusive: with 6 runs a side whose p50 rose by about the
+// threshold, the interval straddles it: compare exits 1 saying so and how
+// many runs would decide; -allow-inconclusive lets it pass. A clear rise
+// still fails under -allow-inconclusive.
+func TestCompareInconclusive(t *testing.T) {
+	side := func(name string, p50 time.Duration) string {
+		var rs []*meshperf.Result
+		for i := range 6 {
+			rs = append(rs, step("both", 8, p50+time.Duration(i*20)*time.Microsecond, 100))
+		}
+		return sweepFile(t, name, rs...)
+	}
+	old := side("old.json", time.Millisecond)
+	near := side("near.json", 1155*time.Microsecond)
+	far := side("far.json", 1500*time.Microsecond)
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     string
+	}{
+		{name: "inconclusive fails", args: []string{"-fail-on", "p50>+10%", old, near}, wantCode: exitFail,
+			want: "straddles p50>+10%: inconclusive; about "},
+		{name: "inconclusive allowed", args: []string{"-fail-on", "p50>+10%", "-allow-inconclusive", old, near}, wantCode: exitOK},
+		{name: "breach fails when inconclusive is allowed", args: []string{"-fail-on", "p50>+10%", "-allow-inconclusive", old, far},
+			wantCode: exitFail, want: "lies wholly above p50>+10%: breach"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := compareCLI(t, tt.args...)
+			if code != tt.wantCode || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, want %d; stderr %q, want it to hold %q\n%s", code, tt.wantCode, stderr, tt.want, stdout)
 			}
 		})
 	}

@@ -228,6 +228,8 @@ func TestSweepBadUsage(t *testing.T) {
 		{[]string{"sweep", "-mem-limit", "12XB"}, "-mem-limit memory quantity"},
 		{[]string{"sweep", "-qps", "-1"}, "-qps -1"},
 		{[]string{"sweep", "extra"}, "unexpected arguments"},
+		{[]string{"sweep", "-count", "0"}, "-count 0: use 1 or more"},
+		{[]string{"sweep", "-seed", "-1"}, "-seed"},
 		{[]string{"reap", "now"}, "unexpected arguments"},
 	} {
 		code, _, stderr := runCLI(t, tt.args...)

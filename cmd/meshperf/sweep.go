@@ -5,24 +5,33 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/meshperf/meshperf/fixtures"
 	"github.com/meshperf/meshperf/fixtures/local"
 	"github.com/meshperf/meshperf/meshperf"
+	"github.com/meshperf/meshperf/meshperf/stats"
 )
 
 // sweepDoc is the JSON document a sweep writes: every step in the
 // `meshperf load -json` format, which already carries mode, concurrency and
 // resources.
+//
+// Steps holds every run, grouped by step in the order of -mode and -c; with
+// -count N each step has N runs, labelled round=1…N. Overhead holds, per
+// meshed step, its overhead over the baseline step at the same concurrency,
+// with 95% intervals from the repeated runs.
 type sweepDoc struct {
 	SMPVersion  string             `json:"smp_version"`
 	Tool        string             `json:"tool"`
 	Config      map[string]string  `json:"config"`
 	Environment map[string]string  `json:"environment,omitempty"`
 	Steps       []*meshperf.Result `json:"steps"`
+	Overhead    []stepOverhead     `json:"overhead,omitempty"`
 }
 
 func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
@@ -35,12 +44,20 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	warmup := fs.Duration("warmup", 2*time.Second, "discarded warm-up of each step")
 	jsonOut := fs.String("json", "", "write every step as one JSON document to this file, rewritten after each step")
 	partial := fs.Bool("partial", false, "when interrupted (SIGINT, SIGTERM), also write the interrupted step's partial result, marked \"interrupted\": true, to -json; without it -json keeps the completed steps only")
+	count := fs.Int("count", 1, "run every step this many times, in rounds; each round runs every step once, in an order shuffled by -seed")
+	seed := fs.Uint64("seed", 0, "seed of the shuffle of each round's order (with -count > 1); 0 = from the clock, printed and stored in the JSON")
 	verbose := fs.Bool("v", false, "show progress (step i of n, ETA) on stderr; on by default when stderr is a terminal")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 {
 		return usagef("unexpected arguments %q: sweep takes only flags", fs.Args())
+	}
+	if *count < 1 {
+		return usagef("-count %d: use 1 or more runs of each step", *count)
+	}
+	if *seed == 0 {
+		*seed = uint64(time.Now().UnixNano())
 	}
 	opts, err := lf.options()
 	if err != nil {
@@ -77,15 +94,37 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	doc := sweepDoc{SMPVersion: meshperf.SMPVersion, Tool: "meshperf sweep", Environment: cluster.Environment(), Config: map[string]string{
 		"sidecar": *lf.sidecar, "modes": *modes, "concurrency": *concs, "qps": strconv.FormatFloat(*qps, 'g', -1, 64),
 		"duration": dur.String(), "warmup": warmup.String(), "cpu_limit": lf.cpu.String(), "mem_limit": lf.mem.String(),
-		"mtls": strconv.FormatBool(*lf.mtls), "intercept": *lf.intercept}}
+		"mtls": strconv.FormatBool(*lf.mtls), "intercept": *lf.intercept, "count": strconv.Itoa(*count)}}
 	fmt.Fprintf(stdout, "meshperf sweep: sidecar %s, mTLS %v, %s\n", *lf.sidecar, *lf.mtls, doc.Environment["isolation"])
+	if *count > 1 {
+		doc.Config["seed"] = strconv.FormatUint(*seed, 10)
+		fmt.Fprintf(stdout, "%d rounds, each in its own shuffled order: -seed %d\n", *count, *seed)
+	}
 	fmt.Fprintf(stdout, "%-12s %5s %9s %9s %9s %9s %9s %11s %11s %11s %11s %6s\n", "mode", "conc", "req/s", "p50", "p90", "p99",
 		"p99.9", "client-cpu", "server-cpu", "client-mem", "server-mem", "errors")
-	progress := newProgress(stderr, *verbose, len(modeList)*len(steps), *dur+*warmup)
+	progress := newProgress(stderr, *verbose, len(modeList)*len(steps)*(*count), *dur+*warmup)
+	var order []sweepStep
 	for _, mode := range modeList {
 		for _, c := range steps {
+			order = append(order, sweepStep{mode, c})
+		}
+	}
+	runs := map[sweepStep][]*meshperf.Result{}
+	rng := rand.New(rand.NewPCG(*seed, 0))
+	for round := 1; round <= *count; round++ {
+		roundOrder := slices.Clone(order)
+		runOpts := loadOpts
+		if *count > 1 {
+			rng.Shuffle(len(roundOrder), func(i, j int) { roundOrder[i], roundOrder[j] = roundOrder[j], roundOrder[i] })
+			fmt.Fprintf(stdout, "round %d of %d\n", round, *count)
+			runOpts = func(c int) []meshperf.Option {
+				return append(loadOpts(c), meshperf.Label("round", strconv.Itoa(round)))
+			}
+		}
+		for _, st := range roundOrder {
+			mode, c := st.mode, st.c
 			progress.step(fmt.Sprintf("mode=%s conc=%d", mode, c))
-			res, err := meshperf.RunContext(ctx, cluster.Target(mode), loadOpts(c)...)
+			res, err := meshperf.RunContext(ctx, cluster.Target(mode), runOpts(c)...)
 			if res != nil && res.Interrupted {
 				printStep(stdout, mode, c, res)
 				fmt.Fprintf(stdout, "INTERRUPTED: step mode=%s conc=%d stopped after %v of its window (%d in flight, %d unsent)\n",
@@ -100,15 +139,26 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 				printStep(stdout, mode, c, res)
 			}
 			if res != nil {
-				doc.Steps = append(doc.Steps, res)
+				runs[st] = append(runs[st], res)
+				doc.Steps = doc.Steps[:0]
+				for _, o := range order {
+					doc.Steps = append(doc.Steps, runs[o]...)
+				}
+				doc.Overhead = sweepOverhead(order, runs, stats.DefaultConfidence)
 				if werr := out.step(doc); werr != nil {
 					return werr
 				}
 			}
 			if err != nil {
+				if *count > 1 {
+					return fmt.Errorf("step mode=%s conc=%d, round %d of %d: %w", mode, c, round, *count, err)
+				}
 				return fmt.Errorf("step mode=%s conc=%d: %w", mode, c, err)
 			}
 		}
+	}
+	if *count > 1 {
+		printOverhead(stdout, doc.Overhead)
 	}
 	return nil
 }

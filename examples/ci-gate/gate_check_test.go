@@ -20,7 +20,7 @@ import (
 const (
 	testGate     = "p50>+2ms"
 	injected     = 5 * time.Millisecond
-	runsPerSide  = 4 // compare.MinRunsForGate: from 4 runs a side, only significant changes trip
+	runsPerSide  = 4 // compare.MinRunsForGate: from 4 runs a side, the 95% interval of the change is judged
 	testStep     = 500 * time.Millisecond
 	testWarmup   = 200 * time.Millisecond
 	compareUsage = 2 // meshperf compare's exit code for bad usage

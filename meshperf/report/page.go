@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/meshperf/meshperf/meshperf"
+	"github.com/meshperf/meshperf/meshperf/stats"
 )
 
 // Source is the results of one file, with the environment and config its
@@ -46,7 +47,11 @@ type overheadRow struct {
 	DeltaP50         string
 	BaseP99, BothP99 string
 	DeltaP99         string
-	SidecarCPU       string
+	// IntervalP50 and IntervalP99 are the 95% intervals of the overhead
+	// (Hodges–Lehmann, from the repeated runs), e.g. "+80µs to +160µs",
+	// or "needs ≥ 4 runs a side".
+	IntervalP50, IntervalP99 string
+	SidecarCPU               string
 }
 
 type sourceView struct {
@@ -194,6 +199,7 @@ func overhead(ss []*series) (rows []overheadRow, bySidecar bool) {
 			o99, _ := st.value(p99)
 			row.BaseP50, row.BothP50, row.DeltaP50 = fmtDur(b50), fmtDur(o50), fmtDelta(o50, b50)
 			row.BaseP99, row.BothP99, row.DeltaP99 = fmtDur(b99), fmtDur(o99), fmtDelta(o99, b99)
+			row.IntervalP50, row.IntervalP99 = fmtInterval(bst, st, p50), fmtInterval(bst, st, p99)
 			bc, _ := bst.value(sidecarCPU)
 			oc, _ := st.value(sidecarCPU)
 			row.SidecarCPU = signed(strconv.FormatFloat(math.Abs(oc-bc), 'f', 0, 64)+"m", oc-bc)
@@ -201,6 +207,32 @@ func overhead(ss []*series) (rows []overheadRow, bySidecar bool) {
 		}
 	}
 	return rows, bySidecar
+}
+
+// fmtInterval prints the 95% interval of the shift of f from base to got
+// over their runs (package stats), e.g. "+80µs to +160µs".
+func fmtInterval(base, got step, f func(*meshperf.Result) (float64, bool)) string {
+	values := func(s step) []float64 {
+		var vs []float64
+		for _, r := range s.runs {
+			if r.Latency.Count == 0 {
+				continue
+			}
+			if v, ok := f(r); ok {
+				vs = append(vs, v)
+			}
+		}
+		return vs
+	}
+	x, y := values(base), values(got)
+	if len(x) == 0 || len(y) == 0 {
+		return "–"
+	}
+	sh, err := stats.HodgesLehmann(x, y, stats.DefaultConfidence)
+	if err != nil || !sh.Bounded() {
+		return fmt.Sprintf("needs ≥ 4 runs a side (%d+%d)", len(x), len(y))
+	}
+	return signed(fmtDur(math.Abs(sh.Lo)), sh.Lo) + " to " + signed(fmtDur(math.Abs(sh.Hi)), sh.Hi)
 }
 
 // fmtDur prints nanoseconds in µs below a millisecond, in ms above.
@@ -283,9 +315,9 @@ tr.pass,tr.fail{background:none}tr.fail td{color:#d62728}.cap{stroke:#1f77b4;str
 <div class="charts">{{range .}}{{template "chart" .}}{{end}}</div>{{end}}
 {{with .Overhead}}<h2 id="overhead">Overhead: both minus baseline</h2>
 <table class="overhead">
-<thead><tr>{{if $.OverheadBySide}}<th>sidecar</th>{{end}}<th>concurrency</th><th>p50 baseline</th><th>p50 both</th><th>Δ p50</th><th>p99 baseline</th><th>p99 both</th><th>Δ p99</th><th>Δ sidecar CPU</th></tr></thead>
+<thead><tr>{{if $.OverheadBySide}}<th>sidecar</th>{{end}}<th>concurrency</th><th>p50 baseline</th><th>p50 both</th><th>Δ p50</th><th>Δ p50 95% interval</th><th>p99 baseline</th><th>p99 both</th><th>Δ p99</th><th>Δ p99 95% interval</th><th>Δ sidecar CPU</th></tr></thead>
 <tbody>{{range .}}
-<tr class="row">{{if $.OverheadBySide}}<td>{{.Sidecar}}</td>{{end}}<td>{{.Concurrency}}</td><td>{{.BaseP50}}</td><td>{{.BothP50}}</td><td>{{.DeltaP50}}</td><td>{{.BaseP99}}</td><td>{{.BothP99}}</td><td>{{.DeltaP99}}</td><td>{{.SidecarCPU}}</td></tr>{{end}}
+<tr class="row">{{if $.OverheadBySide}}<td>{{.Sidecar}}</td>{{end}}<td>{{.Concurrency}}</td><td>{{.BaseP50}}</td><td>{{.BothP50}}</td><td>{{.DeltaP50}}</td><td>{{.IntervalP50}}</td><td>{{.BaseP99}}</td><td>{{.BothP99}}</td><td>{{.DeltaP99}}</td><td>{{.IntervalP99}}</td><td>{{.SidecarCPU}}</td></tr>{{end}}
 </tbody>
 </table>{{end}}
 <h2 id="environment">Environment and config</h2>

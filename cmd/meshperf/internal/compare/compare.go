@@ -12,10 +12,11 @@ import (
 // DefaultAlpha is the significance level of the U test.
 const DefaultAlpha = 0.05
 
-// MinRunsForGate is the number of runs a side from which -fail-on trips only
-// on significant changes. With fewer, it compares the medians. It is 4
-// because the U test's smallest p-value with 3 runs a side is 0.1, so a
-// gate that demanded significance there could never fail.
+// MinRunsForGate is the number of runs a side (with equal sides) from which
+// -fail-on judges a clause by the 95% interval of the change (Threshold.Judge).
+// With fewer, it compares the medians. It is 4 because with 3 runs a side
+// the U distribution's smallest two-sided error is 10%: no 95% interval
+// exists, so every verdict would be inconclusive.
 const MinRunsForGate = 4
 
 // Key identifies a step across files.

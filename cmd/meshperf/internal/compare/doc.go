@@ -11,6 +11,12 @@
 // at DefaultAlpha. With one run on either side the test cannot run and
 // significance is reported as unknown.
 //
+// The gate (Report.Check) judges repeated runs by the Hodges–Lehmann shift
+// and its Mann–Whitney interval from package meshperf/stats, the same
+// statistics as assertions.Overhead.EvaluateRuns and the sweep's overhead:
+// breach, within or inconclusive. The table keeps benchstat's U test and
+// p-value, so that it reads as benchstat does.
+//
 // Units: latencies are nanoseconds, rates requests per second, error rates
 // fractions in [0, 1] (printed in percent, deltas in percentage points),
 // CPU millicores and memory bytes (working-set maximum).

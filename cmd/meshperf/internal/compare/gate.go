@@ -7,6 +7,7 @@ import (
 	"github.com/meshperf/meshperf/assertions"
 	"github.com/meshperf/meshperf/fixtures"
 	"github.com/meshperf/meshperf/meshperf"
+	"github.com/meshperf/meshperf/meshperf/stats"
 )
 
 // DefaultMaxUnsent is the unsent ceiling of Options.MaxUnsent 0: the
@@ -23,6 +24,9 @@ type Options struct {
 	// share 0–1 of its planned slots; 0 means DefaultMaxUnsent, 1 sets no
 	// ceiling.
 	MaxUnsent float64
+	// AllowInconclusive lets a threshold pass whose interval straddles it
+	// (repeated runs only). By default an inconclusive verdict fails.
+	AllowInconclusive bool
 }
 
 // Problem is a gate that has no data to decide on: a step missing from the
@@ -44,15 +48,24 @@ func (p Problem) String() string {
 	return fmt.Sprintf("%s: %s: %s", p.Step, p.Metric, p.Reason)
 }
 
-// Violation is a threshold that a step crossed.
+// Violation is a threshold that a step crossed, or, with repeated runs,
+// one whose interval did not lie wholly within it.
 type Violation struct {
 	Step      Key
 	Threshold Threshold
 	Cell      Cell
+	// Judged is set when both sides had runs enough for an interval at
+	// DefaultConfidence: the verdict is Judged.Verdict, breach or
+	// inconclusive. Without it, the medians crossed the threshold.
+	Judged *Judgement
 }
 
 func (v Violation) String() string {
 	c := v.Cell
+	if j := v.Judged; j != nil {
+		return fmt.Sprintf("%s: %s %s → %s: %s", v.Step, c.Metric, c.Metric.format(c.OldSum.Center),
+			c.Metric.format(c.NewSum.Center), j.describe(v.Threshold))
+	}
 	s := fmt.Sprintf("%s: %s %s → %s (%s) crosses %s", v.Step, c.Metric, c.Metric.format(c.OldSum.Center),
 		c.Metric.format(c.NewSum.Center), c.Metric.delta(c.OldSum.Center, c.NewSum.Center), v.Threshold)
 	if c.KnownSignificant {
@@ -72,7 +85,13 @@ func (e *FailError) Error() string {
 	var parts []string
 	if len(e.Violations) > 0 {
 		var b strings.Builder
-		fmt.Fprintf(&b, "%d threshold(s) crossed:", len(e.Violations))
+		head := "crossed"
+		for _, v := range e.Violations {
+			if v.Judged != nil && v.Judged.Verdict == stats.Inconclusive {
+				head = "crossed or inconclusive"
+			}
+		}
+		fmt.Fprintf(&b, "%d threshold(s) %s:", len(e.Violations), head)
 		for _, v := range e.Violations {
 			b.WriteString("\n  " + v.String())
 		}
@@ -90,9 +109,11 @@ func (e *FailError) Error() string {
 }
 
 // Check returns a *FailError when a step crosses a threshold or when a
-// threshold lacks the data to decide. The medians are compared; with ≥
-// MinRunsForGate runs a side, a crossing counts only when the U test finds
-// the change significant at DefaultAlpha.
+// threshold lacks the data to decide. When both sides have runs enough for
+// a 95% interval (MinRunsForGate a side), each threshold is judged by
+// Threshold.Judge: breach fails, inconclusive fails unless
+// o.AllowInconclusive, within passes. With fewer runs the medians are
+// compared.
 //
 // With thresholds, Check fails closed. A step of the old side that the
 // new side lacks fails, unless o.AllowMissing; a step only on the new side
@@ -135,13 +156,23 @@ func (r *Report) Check(ts []Threshold, o Options) error {
 				continue
 			}
 			c, ok := s.Cell(t.Metric)
-			if !ok || !t.Crossed(c.OldSum.Center, c.NewSum.Center) {
+			if !ok {
 				continue
 			}
-			if len(c.Old.Values) >= MinRunsForGate && len(c.New.Values) >= MinRunsForGate && !c.Significant() {
+			j, err := t.Judge(c.Old.Values, c.New.Values)
+			if err != nil {
+				e.Problems = append(e.Problems, Problem{Step: s.Key, Metric: t.Metric, Reason: err.Error()})
 				continue
 			}
-			e.Violations = append(e.Violations, Violation{Step: s.Key, Threshold: t, Cell: c})
+			if j != nil {
+				if j.Verdict == stats.Breach || (j.Verdict == stats.Inconclusive && !o.AllowInconclusive) {
+					e.Violations = append(e.Violations, Violation{Step: s.Key, Threshold: t, Cell: c, Judged: j})
+				}
+				continue
+			}
+			if t.Crossed(c.OldSum.Center, c.NewSum.Center) {
+				e.Violations = append(e.Violations, Violation{Step: s.Key, Threshold: t, Cell: c})
+			}
 		}
 		if latencyGated {
 			e.Problems = append(e.Problems, s.overflow()...)
