@@ -90,8 +90,8 @@ func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	if *h2 && *grpcFlag {
 		return usagef("-h2 and -grpc exclude each other")
 	}
-	if *minQPS < 0 || math.IsNaN(*minQPS) {
-		return usagef("-min-qps %v: use a rate ≥ 0 (0: no gate)", *minQPS)
+	if !(*minQPS >= 0) || math.IsInf(*minQPS, 1) {
+		return usagef("-min-qps %v: use a finite rate ≥ 0 (0: no gate)", *minQPS)
 	}
 	switch {
 	case *fixture == "" && fs.NArg() != 1:

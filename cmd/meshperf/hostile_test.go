@@ -138,6 +138,7 @@ func TestHostileInput(t *testing.T) {
 		// probe, echo, sidecar, reap
 		{name: "probe: not http", args: []string{"probe", "ftp://127.0.0.1/"}, code: exitUsage, want: "use http://"},
 		{name: "probe: refused", args: []string{"probe", "-timeout", "2s", closed}, code: exitFail, want: "probe"},
+		{name: "capacity: infinite -min-qps", args: []string{"capacity", "-budget", "p99<1s", "-min-qps", "Inf", "http://127.0.0.1:1/"}, code: exitUsage, want: "-min-qps +Inf"},
 		{name: "echo: negative delay", args: []string{"echo", "-delay", "-1ms"}, code: exitUsage, want: "-delay -1ms"},
 		{name: "sidecar: no role", args: []string{"sidecar"}, code: exitUsage, want: "-role is required"},
 		{name: "reap: an argument", args: []string{"reap", "now"}, code: exitUsage, want: "reap takes no arguments"},
