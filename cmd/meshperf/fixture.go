@@ -67,8 +67,9 @@ func (f *localFlags) options() ([]local.Option, error) {
 	return opts, nil
 }
 
-// startLocal brings up the local fixture. The cluster it returns, even
-// with an error, must be closed; a bad option is a usage error.
+// startLocal brings up the local fixture. On error it returns nil (New has
+// removed what it made; Close on nil is a no-op); a bad option is a usage
+// error.
 func startLocal(ctx context.Context, opts []local.Option) (*local.Cluster, error) {
 	cluster, err := local.New(ctx, opts...)
 	if err != nil {
