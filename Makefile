@@ -21,13 +21,13 @@ COUNT           ?= 1
 ## the two cores with another package's fail on stalls that are not theirs.
 ## CI never runs it; make test is the real thing.
 check:
-	@bash -o pipefail -c '$(GO) test -short -count=1 -p 1 -timeout 5m -json $(PKGS) | $(GO) run ./hack/testsum'
+	@bash -o pipefail -c '$(GO) test -short -count=1 -p 1 -timeout 5m -json $(PKGS) | $(GO) run ./hack/testsum $(TESTSUM_FLAGS)'
 
 ## test: every test, with the race detector, one package at a time so that
 ## timing tests never share the two cores with another package's tests. It
-## prints each package, each failure and each skip with its reason;
-## TESTSUM_FLAGS='-strict -allow envoy,pipy' (as CI runs it) fails on any
-## other skip.
+## prints each package, each failure, and the skips counted by reason
+## (TESTSUM_FLAGS=-v lists each); TESTSUM_FLAGS='-strict -allow envoy,pipy'
+## (as CI runs it) fails on any other skip.
 TESTSUM_FLAGS ?=
 test:
 	@bash -o pipefail -c '$(GO) test -race -count=1 -p 1 -timeout 20m -json $(PKGS) | $(GO) run ./hack/testsum $(TESTSUM_FLAGS)'

@@ -250,7 +250,7 @@ func (s *summary) report(w io.Writer, strict, verbose bool, allowed map[string]b
 			whys = append(whys, fmt.Sprintf("%d %s", n, why))
 		}
 		sort.Strings(whys)
-		fmt.Fprintf(w, "skipped: %s (make test -v, or testsum -v, lists them)\n", strings.Join(whys, ", "))
+		fmt.Fprintf(w, "skipped: %s (TESTSUM_FLAGS=-v lists them)\n", strings.Join(whys, ", "))
 	}
 	if len(allowed) > 0 {
 		names := make([]string, 0, len(allowed))
