@@ -110,29 +110,30 @@ func ReadFrom(cgroupFile, mountinfoFile string) (Limits, error) {
 		return Limits{}, err
 	}
 	defer f.Close()
-	mounts, err := parseMountinfo(f)
+	mounts, err := ParseMountinfo(f)
 	if err != nil {
 		return Limits{}, fmt.Errorf("%s: %w", mountinfoFile, err)
 	}
-	return readAt(parseProcCgroup(string(own)), mounts, os.ReadFile)
+	return readAt(ParseProcCgroup(string(own)), mounts, os.ReadFile)
 }
 
-// mount is a cgroup or cgroup2 mount.
-type mount struct {
-	root, point string
-	v2          bool
-	controllers []string
+// Mount is a cgroup or cgroup2 mount, as ParseMountinfo reads it.
+type Mount struct {
+	Point       string   // where it is mounted
+	Root        string   // the directory of the hierarchy mounted there
+	V2          bool     // cgroup2
+	Controllers []string // v1: its super options, controllers among them
 }
 
 // readAt reads the limits of the cgroups own names, under mounts.
-func readAt(own map[string]string, mounts []mount, readFile func(string) ([]byte, error)) (Limits, error) {
-	find := func(controller string) (mount, bool) {
+func readAt(own map[string]string, mounts []Mount, readFile func(string) ([]byte, error)) (Limits, error) {
+	find := func(controller string) (Mount, bool) {
 		for _, m := range mounts {
-			if !m.v2 && slices.Contains(m.controllers, controller) {
+			if !m.V2 && slices.Contains(m.Controllers, controller) {
 				return m, true
 			}
 		}
-		return mount{}, false
+		return Mount{}, false
 	}
 	cpuM, okCPU := find("cpu")
 	memM, okMem := find("memory")
@@ -140,7 +141,7 @@ func readAt(own map[string]string, mounts []mount, readFile func(string) ([]byte
 		if !okCPU || !okMem {
 			return Limits{}, errors.New("cgroup v1: the cpu and memory controllers are not both mounted")
 		}
-		l := Limits{Version: "v1", CPUDir: within(cpuM, own["cpu"]), MemoryDir: within(memM, own["memory"])}
+		l := Limits{Version: "v1", CPUDir: Within(cpuM, own["cpu"]), MemoryDir: Within(memM, own["memory"])}
 		var err error
 		if l.CPUQuotaMicros, err = readInt(readFile, l.CPUDir, "cpu.cfs_quota_us"); err != nil {
 			return l, err
@@ -157,14 +158,14 @@ func readAt(own map[string]string, mounts []mount, readFile func(string) ([]byte
 		return l, nil
 	}
 	for _, m := range mounts {
-		if !m.v2 {
+		if !m.V2 {
 			continue
 		}
 		p, ok := own[""]
 		if !ok {
 			return Limits{}, errors.New("cgroup v2 is mounted but the process has no v2 cgroup")
 		}
-		dir := within(m, p)
+		dir := Within(m, p)
 		l := Limits{Version: "v2", CPUDir: dir, MemoryDir: dir}
 		b, err := readFile(path.Join(dir, "cpu.max"))
 		if err != nil {
@@ -228,21 +229,21 @@ func readInt(readFile func(string) ([]byte, error), dir, file string) (int64, er
 	return n, nil
 }
 
-// within returns the directory, under mount m, of the cgroup at path p of
+// Within returns the directory, under mount m, of the cgroup at path p of
 // m's hierarchy: the mount point when p is not below m's root (as inside a
 // container, whose cgroup directory is mounted at the mount point).
-func within(m mount, p string) string {
-	rel, ok := strings.CutPrefix(p, m.root)
-	if !ok || !(m.root == "/" || rel == "" || strings.HasPrefix(rel, "/")) {
-		return m.point
+func Within(m Mount, p string) string {
+	rel, ok := strings.CutPrefix(p, m.Root)
+	if !ok || !(m.Root == "/" || rel == "" || strings.HasPrefix(rel, "/")) {
+		return m.Point
 	}
-	return path.Join(m.point, rel)
+	return path.Join(m.Point, rel)
 }
 
-// parseMountinfo returns the cgroup and cgroup2 mounts of a mountinfo
+// ParseMountinfo returns the cgroup and cgroup2 mounts of a mountinfo
 // file; see proc(5).
-func parseMountinfo(r io.Reader) ([]mount, error) {
-	var mounts []mount
+func ParseMountinfo(r io.Reader) ([]Mount, error) {
+	var mounts []Mount
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	for n := 1; sc.Scan(); n++ {
@@ -251,12 +252,12 @@ func parseMountinfo(r io.Reader) ([]mount, error) {
 		if sep < 6 || len(f) < sep+3 {
 			return nil, fmt.Errorf("line %d: %q: want 6 fields, optional ones, -, and 3 more", n, sc.Text())
 		}
-		m := mount{root: unescape(f[3]), point: unescape(f[4])}
+		m := Mount{Root: unescape(f[3]), Point: unescape(f[4])}
 		switch f[sep+1] {
 		case "cgroup2":
-			m.v2 = true
+			m.V2 = true
 		case "cgroup":
-			m.controllers = strings.Split(f[sep+3], ",")
+			m.Controllers = strings.Split(f[sep+3], ",")
 		default:
 			continue
 		}
@@ -284,9 +285,9 @@ func unescape(s string) string {
 	return b.String()
 }
 
-// parseProcCgroup maps each v1 controller of a /proc/<pid>/cgroup, and ""
+// ParseProcCgroup maps each v1 controller of a /proc/<pid>/cgroup, and ""
 // for the v2 hierarchy, to the process's cgroup path.
-func parseProcCgroup(s string) map[string]string {
+func ParseProcCgroup(s string) map[string]string {
 	own := map[string]string{}
 	for line := range strings.Lines(s) {
 		parts := strings.SplitN(strings.TrimSpace(line), ":", 3)

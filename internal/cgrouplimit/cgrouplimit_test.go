@@ -59,7 +59,7 @@ func TestReadAt(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			mounts, err := parseMountinfo(strings.NewReader(tc.mountinfo))
+			mounts, err := ParseMountinfo(strings.NewReader(tc.mountinfo))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -69,7 +69,7 @@ func TestReadAt(t *testing.T) {
 				}
 				return nil, &fs.PathError{Op: "open", Path: p, Err: fs.ErrNotExist}
 			}
-			got, err := readAt(parseProcCgroup(tc.cgroup), mounts, read)
+			got, err := readAt(ParseProcCgroup(tc.cgroup), mounts, read)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error %v, want one naming %q", err, tc.wantErr)
