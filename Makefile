@@ -17,19 +17,25 @@ COUNT           ?= 1
 ## package's unit tests and the fast integration tests, the ground truths
 ## (stall, precision, rate) scaled down, without the race detector. Long
 ## suites (docker, kube, full sweeps, the ci-gate example) skip under -short
-## and say so. One package at a time, as make test: timing tests that share
+## and say so. Built on both cores first, as make test is; then one package
+## at a time, as make test runs: timing tests that share
 ## the two cores with another package's fail on stalls that are not theirs.
 ## CI never runs it; make test is the real thing.
 check:
+	@$(GO) test -short -count=1 -run '^$$' -exec true $(PKGS) >/dev/null 2>&1 || true
 	@bash -o pipefail -c '$(GO) test -short -count=1 -p 1 -timeout 5m -json $(PKGS) | $(GO) run ./hack/testsum $(TESTSUM_FLAGS)'
 
 ## test: every test, with the race detector, one package at a time so that
-## timing tests never share the two cores with another package's tests. It
+## timing tests never share the two cores with another package's tests.
+## The first line builds every test binary on both cores without running
+## them (-p 1 would also build one package at a time, which on a cold cache
+## costs minutes; a build error shows in the second line). It
 ## prints each package, each failure, and the skips counted by reason
 ## (TESTSUM_FLAGS=-v lists each); TESTSUM_FLAGS='-strict -allow envoy,pipy'
 ## (as CI runs it) fails on any other skip.
 TESTSUM_FLAGS ?=
 test:
+	@$(GO) test -race -count=1 -run '^$$' -exec true $(PKGS) >/dev/null 2>&1 || true
 	@bash -o pipefail -c '$(GO) test -race -count=1 -p 1 -timeout 20m -json $(PKGS) | $(GO) run ./hack/testsum $(TESTSUM_FLAGS)'
 
 ## bench: the Go benchmarks (generator throughput and CPU, memory, waiter lag)
