@@ -93,7 +93,7 @@ func (o Overhead) EvaluateRuns(baseline, meshed []*meshperf.Result) error {
 		ceiling, show := 0.0, unit
 		switch lim := limit.(type) {
 		case Percent:
-			m := median(base)
+			m := stats.Median(base)
 			ceiling = float64(lim) / 100 * m
 			show = func(v float64) fmt.Stringer { return signed{relative(m, m+v)} }
 		case time.Duration:
@@ -187,16 +187,6 @@ func cpu(cores float64) meshperf.CPU {
 		return meshperf.CPU(cores)
 	}
 	return meshperf.CPU(math.Round(cores*1e4) / 1e4)
-}
-
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // Interval is the Got of an overhead Violation from EvaluateRuns: the

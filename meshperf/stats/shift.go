@@ -81,6 +81,16 @@ func HodgesLehmann(x, y []float64, level float64) (Shift, error) {
 	return s, nil
 }
 
+// Median returns the median of v, which it does not change; 0 for none.
+func Median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return median(s)
+}
+
 func median(sorted []float64) float64 {
 	n := len(sorted)
 	if n%2 == 1 {

@@ -3,7 +3,6 @@ package compare
 import (
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/meshperf/meshperf/meshperf/stats"
 )
@@ -41,7 +40,7 @@ func (t Threshold) Judge(old, new []float64) (*Judgement, error) {
 	}
 	j := &Judgement{Shift: s, Ceiling: t.Limit}
 	if t.Relative {
-		j.Base = median(old)
+		j.Base = stats.Median(old)
 		j.Ceiling = t.Limit / 100 * math.Abs(j.Base)
 	}
 	j.Verdict = s.Against(j.Ceiling)
@@ -49,16 +48,6 @@ func (t Threshold) Judge(old, new []float64) (*Judgement, error) {
 		j.MoreRuns = s.MoreRuns(j.Ceiling)
 	}
 	return j, nil
-}
-
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // show prints a worsening v in the threshold's terms: percent of the old
