@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/meshperf/meshperf/internal/httpsyntax"
 )
 
 // Sizes used by the HTTP/1.1 client, in bytes.
@@ -477,12 +479,12 @@ func (p *respReader) readHead(h *respHead, budget *int) error {
 
 // parseStatusLine parses "HTTP/1.x NNN[ reason]".
 func parseStatusLine(line []byte, h *respHead) error {
-	if len(line) < 12 || string(line[:7]) != "HTTP/1." || !isDigit(line[7]) || line[8] != ' ' ||
+	if len(line) < 12 || string(line[:7]) != "HTTP/1." || !httpsyntax.IsDigit(line[7]) || line[8] != ' ' ||
 		(len(line) > 12 && line[12] != ' ') {
 		return protocolError("malformed status line", line)
 	}
 	code := line[9:12]
-	if !isDigit(code[0]) || !isDigit(code[1]) || !isDigit(code[2]) || code[0] == '0' {
+	if !httpsyntax.IsDigit(code[0]) || !httpsyntax.IsDigit(code[1]) || !httpsyntax.IsDigit(code[2]) || code[0] == '0' {
 		return protocolError("malformed status code", line)
 	}
 	h.status = int(code[0]-'0')*100 + int(code[1]-'0')*10 + int(code[2]-'0')
@@ -501,35 +503,35 @@ func parseField(line []byte, h *respHead) error {
 		return nil
 	}
 	colon := bytes.IndexByte(line, ':')
-	if colon <= 0 || !isTokenBytes(line[:colon]) {
+	if colon <= 0 || !httpsyntax.IsToken(line[:colon]) {
 		return protocolError("malformed header field", line)
 	}
-	name, value := line[:colon], trimOWS(line[colon+1:])
+	name, value := line[:colon], httpsyntax.TrimOWS(line[colon+1:])
 	h.lastFrame = true
 	switch {
-	case equalFoldASCII(name, "content-length"):
+	case httpsyntax.EqualFold(name, "content-length"):
 		n, ok := parseContentLength(value)
 		if !ok || (h.length >= 0 && n != h.length) {
 			return protocolError("invalid Content-Length", line)
 		}
 		h.length = n
-	case equalFoldASCII(name, "transfer-encoding"):
+	case httpsyntax.EqualFold(name, "transfer-encoding"):
 		for v := value; len(v) > 0; {
 			var tok []byte
 			tok, v = nextListItem(v)
 			if len(tok) > 0 {
 				h.te = true
-				h.chunked = equalFoldASCII(tok, "chunked")
+				h.chunked = httpsyntax.EqualFold(tok, "chunked")
 			}
 		}
-	case equalFoldASCII(name, "connection"):
+	case httpsyntax.EqualFold(name, "connection"):
 		for v := value; len(v) > 0; {
 			var tok []byte
 			tok, v = nextListItem(v)
 			switch {
-			case equalFoldASCII(tok, "close"):
+			case httpsyntax.EqualFold(tok, "close"):
 				h.close = true
-			case equalFoldASCII(tok, "keep-alive"):
+			case httpsyntax.EqualFold(tok, "keep-alive"):
 				h.keepAlive = true
 			}
 		}
@@ -548,9 +550,12 @@ func (p *respReader) discardChunked() error {
 		if err != nil {
 			return unexpectedEOF(err)
 		}
-		size, ok := parseChunkSize(line)
+		size, ok := httpsyntax.ParseChunkSize(line, httpsyntax.MaxChunkLimit)
 		if !ok {
 			return protocolError("malformed chunk size line", line)
+		}
+		if size > httpsyntax.MaxChunkLimit {
+			return protocolError("chunk size too large", line)
 		}
 		if size == 0 {
 			break
@@ -726,7 +731,7 @@ func parseContentLength(v []byte) (int64, bool) {
 	n := int64(-1)
 	for {
 		part, rest, more := bytes.Cut(v, []byte{','})
-		m, ok := parseDecimal(trimOWS(part))
+		m, ok := parseDecimal(httpsyntax.TrimOWS(part))
 		if !ok || (n >= 0 && m != n) {
 			return 0, false
 		}
@@ -750,38 +755,10 @@ func parseDecimal(b []byte) (int64, bool) {
 	}
 	var n int64
 	for _, c := range b {
-		if !isDigit(c) {
+		if !httpsyntax.IsDigit(c) {
 			return 0, false
 		}
 		n = n*10 + int64(c-'0')
-	}
-	return n, true
-}
-
-// parseChunkSize parses "HEX[ BWS][;ext...]" with at most 15 significant
-// hex digits.
-func parseChunkSize(line []byte) (int64, bool) {
-	var n int64
-	i, sig := 0, 0
-	for ; i < len(line); i++ {
-		d, ok := unhex(line[i])
-		if !ok {
-			break
-		}
-		if n == 0 && d == 0 {
-			continue
-		}
-		if sig++; sig > 15 {
-			return 0, false
-		}
-		n = n<<4 | int64(d)
-	}
-	if i == 0 {
-		return 0, false
-	}
-	rest := bytes.TrimLeft(line[i:], " \t")
-	if len(rest) > 0 && rest[0] != ';' {
-		return 0, false
 	}
 	return n, true
 }
@@ -790,74 +767,5 @@ func parseChunkSize(line []byte) (int64, bool) {
 // and trims optional whitespace around it.
 func nextListItem(v []byte) (item, rest []byte) {
 	item, rest, _ = bytes.Cut(v, []byte{','})
-	return trimOWS(item), rest
-}
-
-func trimOWS(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
-		b = b[:len(b)-1]
-	}
-	return b
-}
-
-// equalFoldASCII reports whether b equals lower, ignoring ASCII case.
-// lower must be lower-case.
-func equalFoldASCII(b []byte, lower string) bool {
-	if len(b) != len(lower) {
-		return false
-	}
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
-}
-
-// isTokenChar reports whether c may appear in an HTTP token (RFC 9110,
-// section 5.6.2).
-func isTokenChar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+.^_`|~", c) >= 0
-}
-
-func isToken(s string) bool {
-	for i := range len(s) {
-		if !isTokenChar(s[i]) {
-			return false
-		}
-	}
-	return s != ""
-}
-
-func isTokenBytes(b []byte) bool {
-	for _, c := range b {
-		if !isTokenChar(c) {
-			return false
-		}
-	}
-	return len(b) > 0
+	return httpsyntax.TrimOWS(item), rest
 }
