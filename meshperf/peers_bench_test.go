@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -48,6 +49,7 @@ type genRun struct {
 	requests int64
 	lagP50   time.Duration // meshperf open loop only
 	cpu      time.Duration // the whole process: user + system
+	peakRSS  int64         // the process's peak resident set, in bytes
 }
 
 // TestGeneratorChild is the body of a generator process started by the
@@ -132,7 +134,11 @@ func runProcess(tb testing.TB, cmd *exec.Cmd) processRun {
 		tb.Fatalf("%s: %v\n%s%s", strings.Join(cmd.Args, " "), err, stdout.Bytes(), stderr.Bytes())
 	}
 	ps := cmd.ProcessState
-	return processRun{genRun: genRun{cpu: ps.UserTime() + ps.SystemTime()}, stdout: stdout.Bytes()}
+	g := genRun{cpu: ps.UserTime() + ps.SystemTime()}
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		g.peakRSS = ru.Maxrss << 10 // Linux counts it in KiB
+	}
+	return processRun{genRun: g, stdout: stdout.Bytes()}
 }
 
 var (
@@ -287,6 +293,27 @@ func BenchmarkGeneratorProcessAt1000QPS(b *testing.B) {
 			b.ReportMetric(medianOf(got["fortio"], cores), "fortio-cores")
 			b.ReportMetric(medianRatio(got["meshperf"], got["fortio"], cores), "x-fortio")
 			b.ReportMetric(medianOf(got["meshperf"], func(g genRun) float64 { return float64(g.lagP50) }), "meshperf-lag-p50-ns")
+		})
+	}
+}
+
+// BenchmarkGeneratorProcessScale is the scaling curve: meshperf's whole
+// process CPU per request and its peak resident set against the number of
+// connections, from 1 to 10,000, at 2000 QPS open loop for 5 s (10,000
+// requests, so that at 10,000 connections each one is dialled and used
+// once). Every connection is a socket and a timerfd.
+func BenchmarkGeneratorProcessScale(b *testing.B) {
+	testenv.Long(b, "opens up to 10,000 connections")
+	url := echoProcess(b)
+	const qps, d = 2000, 5 * time.Second
+	for _, conc := range []int{1, 10, 100, 1000, 10000} {
+		b.Run("conns="+strconv.Itoa(conc), func(b *testing.B) {
+			got := rounds(b, []string{"meshperf"}, func(name string) genRun {
+				return goGenerator(b, name, url, qps, conc, d)
+			})["meshperf"]
+			b.ReportMetric(0, "ns/op")
+			b.ReportMetric(medianOf(got, func(g genRun) float64 { return float64(g.cpu.Microseconds()) / float64(g.requests) }), "cpu-us/req")
+			b.ReportMetric(medianOf(got, func(g genRun) float64 { return float64(g.peakRSS) / (1 << 20) }), "peak-rss-MiB")
 		})
 	}
 }
