@@ -39,7 +39,12 @@ test:
 	@$(GO) test -race -count=1 -run '^$$' -exec true $(PKGS) >/dev/null 2>&1 || true
 	@bash -o pipefail -c '$(GO) test -race -count=1 -p 1 -timeout 20m -json $(PKGS) | $(GO) run ./hack/testsum $(TESTSUM_FLAGS)'
 
-## bench: the Go benchmarks (generator throughput and CPU, memory, waiter lag)
+## bench: the Go benchmarks (generator throughput and CPU, memory, waiter lag).
+## The generator's CPU is also measured beside wrk, h2load and fortio's
+## runner, each in its own process (BenchmarkGeneratorProcess*, ./meshperf);
+## without Debian's wrk and nghttp2-client those skip, unless
+## MESHPERF_REQUIRE names wrk or h2load. Five rounds of those alone:
+## make bench PKGS=./meshperf BENCH=GeneratorProcess BENCHTIME=5x
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -count $(COUNT) -timeout 30m $(PKGS)
 
