@@ -44,13 +44,6 @@ const (
 	MetricOverflow = "overflow"
 )
 
-// Resource keys of meshperf.Result.Resources.
-const (
-	ClientSidecar = "client-sidecar"
-	ServerSidecar = "server-sidecar"
-	App           = "app"
-)
-
 // Budget holds limits on one Result. A zero field sets no limit, except
 // MaxErrorRate and MaxUnsent, whose zero means DefaultMaxErrorRate and
 // DefaultMaxUnsent. Every ceiling is inclusive: a value equal to it passes.
@@ -172,7 +165,7 @@ func (b Budget) Evaluate(res *meshperf.Result) error {
 	}
 	b.sidecars(&e)
 	if b.AppCPU > 0 {
-		if r, ok := res.Resources[App]; !ok {
+		if r, ok := res.Resources[meshperf.App]; !ok {
 			e.add(&Violation{Metric: "app_cpu", Limit: b.AppCPU})
 		} else if r.Unreliable != "" {
 			e.add(&Violation{Metric: "app_cpu", Limit: b.AppCPU, Reason: "unreliable: " + r.Unreliable})
@@ -199,8 +192,8 @@ func (b Budget) sidecars(e *evaluation) {
 		cpu         meshperf.CPU
 		mem         meshperf.Bytes
 	}{
-		{ClientSidecar, "client_sidecar", b.ClientSidecarCPU, b.ClientSidecarMemory},
-		{ServerSidecar, "server_sidecar", b.ServerSidecarCPU, b.ServerSidecarMemory},
+		{meshperf.ClientSidecar, "client_sidecar", b.ClientSidecarCPU, b.ClientSidecarMemory},
+		{meshperf.ServerSidecar, "server_sidecar", b.ServerSidecarCPU, b.ServerSidecarMemory},
 	} {
 		r, ok := e.res.Resources[s.key]
 		if !ok {
@@ -274,9 +267,9 @@ func expectSidecar(mode, key string) bool {
 	case "both":
 		return true
 	case "client-only":
-		return key == ClientSidecar
+		return key == meshperf.ClientSidecar
 	case "server-only":
-		return key == ServerSidecar
+		return key == meshperf.ServerSidecar
 	}
 	return false
 }
