@@ -92,7 +92,8 @@ type Budget struct {
 	// sidecars.
 	TotalSidecarCPU    meshperf.CPU
 	TotalSidecarMemory meshperf.Bytes
-	// AppCPU applies to the app; when set, the app must have readings.
+	// AppCPU applies to the app (per instance, as the sidecar ceilings);
+	// when set, the app must have readings.
 	AppCPU meshperf.CPU
 }
 
@@ -145,23 +146,16 @@ func (b Budget) Evaluate(res *meshperf.Result) error {
 	e := evaluation{res: res, step: StepOf(res)}
 	e.health(b.MaxErrorRate)
 	e.delivery(b.MaxUnsent)
-	if res.Latency.Count > 0 {
-		for _, l := range []struct {
-			metric     string
-			limit, got time.Duration
-		}{
-			{"p50", b.P50, res.Latency.P50}, {"p90", b.P90, res.Latency.P90}, {"p99", b.P99, res.Latency.P99},
-			{"p999", b.P999, res.Latency.P999}, {"max", b.Max, res.Latency.Max},
-		} {
-			if l.limit > 0 && l.got > l.limit {
-				e.add(&Violation{Metric: l.metric, Limit: l.limit, Got: l.got})
-			}
+	for _, l := range []struct {
+		metric string
+		limit  time.Duration
+	}{{"p50", b.P50}, {"p90", b.P90}, {"p99", b.P99}, {"p999", b.P999}, {"max", b.Max}} {
+		if got, ok := value(l.metric, res); ok && l.limit > 0 && time.Duration(got) > l.limit {
+			e.add(&Violation{Metric: l.metric, Limit: l.limit, Got: time.Duration(got)})
 		}
 	}
-	if b.MinQPSRatio > 0 && res.RequestedQPS > 0 {
-		if r := res.ActualQPS / res.RequestedQPS; r < b.MinQPSRatio {
-			e.add(&Violation{Metric: "qps_ratio", Limit: Percent(100 * b.MinQPSRatio), Got: Percent(100 * r), Floor: true})
-		}
+	if r, ok := value("qps_ratio", res); ok && b.MinQPSRatio > 0 && r < b.MinQPSRatio {
+		e.add(&Violation{Metric: "qps_ratio", Limit: Percent(100 * b.MinQPSRatio), Got: Percent(100 * r), Floor: true})
 	}
 	b.sidecars(&e)
 	if b.AppCPU > 0 {
@@ -169,11 +163,20 @@ func (b Budget) Evaluate(res *meshperf.Result) error {
 			e.add(&Violation{Metric: "app_cpu", Limit: b.AppCPU})
 		} else if r.Unreliable != "" {
 			e.add(&Violation{Metric: "app_cpu", Limit: b.AppCPU, Reason: "unreliable: " + r.Unreliable})
-		} else if r.CPUMean > b.AppCPU {
-			e.add(&Violation{Metric: "app_cpu", Limit: b.AppCPU, Got: r.CPUMean})
+		} else if cpu, _ := r.PerInstance(); cpu > b.AppCPU {
+			e.add(&Violation{Metric: "app_cpu", Limit: b.AppCPU, Got: cpu})
 		}
 	}
 	return e.err()
+}
+
+// value reads the word metric of meshperf.Metrics from res.
+func value(metric string, res *meshperf.Result) (float64, bool) {
+	m, ok := meshperf.LookupMetric(metric)
+	if !ok {
+		return 0, false
+	}
+	return m.Value(res)
 }
 
 // sidecars checks the sidecar ceilings.
