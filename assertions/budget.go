@@ -13,7 +13,9 @@ import (
 )
 
 // DefaultMaxErrorRate is the error-rate ceiling used when a Budget's or an
-// Overhead's MaxErrorRate is 0: 1% of requests.
+// Overhead's MaxErrorRate is 0: 1% of requests. It judges a measured run;
+// meshperf.DefaultAbortErrorRate (10%) is the share above which a run is
+// no measurement and never reaches a budget.
 const DefaultMaxErrorRate = 0.01
 
 // NoErrors, as a MaxErrorRate, allows no failed request at all. (Zero
