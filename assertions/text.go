@@ -46,6 +46,10 @@ func (e *ParseError) Error() string {
 //	                              <  meshed − baseline: 2ms, or relative: 20%
 //	overhead_cpu                  <  meshed − baseline CPU: 200m, or relative: 50%
 //
+// Names are words of meshperf.Metrics and mean what it says: sidecar_cpu
+// is each sidecar (the busiest pod's with several pods), total_sidecar_cpu
+// the sum of both over every pod.
+//
 // "err" sets both Budget.MaxErrorRate and Overhead.MaxErrorRate; "unsent"
 // sets both Budget.MaxUnsent and Overhead.MaxUnsent. Without an err or unsent clause, the Budget's
 // defaults apply (DefaultMaxErrorRate, DefaultMaxUnsent). An empty string

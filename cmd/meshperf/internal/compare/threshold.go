@@ -43,6 +43,9 @@ func metricList() string {
 // VALUE is +N% (relative), or absolute: a duration for latencies (+200us),
 // req/s for qps (-500), percentage points for err (+0.5% or +0.5pp),
 // millicores or cores for CPU (+50m, +0.1), bytes for memory (+16Mi).
+// METRIC is one of Metrics, words of meshperf.Metrics; sidecar_cpu and
+// sidecar_mem, once the sum of both sidecars here, are refused, naming
+// total_sidecar_cpu and total_sidecar_mem.
 func ParseThresholds(s string) ([]Threshold, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
