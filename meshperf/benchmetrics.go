@@ -81,8 +81,9 @@ func ReportTo(r MetricReporter, res *Result) {
 var resourceUnits = []string{"client-sidecar", "server-sidecar", "app"}
 
 // WriteUnits writes benchfmt unit lines ("Unit p99-ns better=lower") for
-// every metric Report and ReportCapacity emit. Call it from TestMain with os.Stdout so that
-// benchstat knows which way is better.
+// every metric Report emits. Call it from TestMain with os.Stdout so that
+// benchstat knows which way is better (capacity.WriteUnits adds the
+// capacity search's).
 func WriteUnits(w io.Writer) error {
 	for _, m := range metrics {
 		if _, err := fmt.Fprintf(w, "Unit %s better=%s\n", m.unit, m.better); err != nil {
@@ -92,11 +93,6 @@ func WriteUnits(w io.Writer) error {
 	for _, name := range resourceUnits {
 		if _, err := fmt.Fprintf(w, "Unit %[1]s-cpu-mcores better=lower\nUnit %[1]s-mem-B better=lower\n"+
 			"Unit %[1]s-busiest-pod-cpu-mcores better=lower\nUnit %[1]s-largest-pod-mem-B better=lower\n", name); err != nil {
-			return err
-		}
-	}
-	for _, m := range capacityMetrics {
-		if _, err := fmt.Fprintf(w, "Unit %s better=%s\n", m.unit, m.better); err != nil {
 			return err
 		}
 	}

@@ -23,7 +23,11 @@ import (
 const OutEnv = "MESHPERF_OUT"
 
 // Document is the JSON file Out appends to: every step in the Result JSON
-// form. `meshperf sweep -json` writes the same shape.
+// form. `meshperf sweep -json` writes the same shape, and `meshperf
+// capacity -json` adds its searches (package capacity's Document embeds
+// this one). Members other than these three, such as "config" or
+// "capacity", are kept when Out appends, and DocumentReader.Members
+// returns them.
 //
 // Out writes it with "steps" as the last member and one step a line:
 //
@@ -38,9 +42,6 @@ type Document struct {
 	SMPVersion string    `json:"smp_version"`
 	Tool       string    `json:"tool"`
 	Steps      []*Result `json:"steps"`
-	// Capacity holds the capacity searches whose steps are in Steps
-	// (`meshperf capacity -json`); see CapacityResult.Link.
-	Capacity []*CapacityResult `json:"capacity,omitempty"`
 }
 
 // Out appends each run's Result, once it finishes, to the results document
