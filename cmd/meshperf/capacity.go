@@ -25,7 +25,7 @@ type capacityDoc struct {
 	Tool        string             `json:"tool"`
 	Config      map[string]string  `json:"config"`
 	Environment map[string]string  `json:"environment,omitempty"`
-	Steps       []*meshperf.Result  `json:"steps"`
+	Steps       []*meshperf.Result `json:"steps"`
 	Capacity    []*capacity.Result `json:"capacity"`
 }
 

@@ -19,28 +19,28 @@ import (
 // (testdata/capacity-search-2026-12.json is one).
 
 type resultJSON struct {
-	SMPVersion   string             `json:"smp_version"`
-	MaxQPS       float64            `json:"max_qps"`
-	Converged    bool               `json:"converged"`
-	Reproducible bool               `json:"reproducible"`
-	Tries        []float64          `json:"tries_qps"`
-	Spread       float64            `json:"spread"`
-	Censored     bool               `json:"censored,omitempty"`
-	PassQPS      float64            `json:"pass_qps"`
-	FailQPS      float64            `json:"fail_qps"`
-	Stop         StopReason         `json:"stop"`
-	Verdict      string             `json:"verdict"`
-	Criterion    string             `json:"budget,omitempty"`
-	Labels       map[string]string  `json:"labels,omitempty"`
-	StartRate    float64            `json:"start_rate_qps"`
-	MaxRate      float64            `json:"max_rate_qps"`
-	Tolerance    float64            `json:"tolerance"`
-	Repeats      int                `json:"repeats"`
-	MaxSteps     int                `json:"max_steps"`
-	MaxTimeS     float64            `json:"max_time_s"`
-	StartTime    time.Time          `json:"start_time"`
-	EndTime      time.Time          `json:"end_time"`
-	Steps        []stepJSON `json:"steps"`
+	SMPVersion   string            `json:"smp_version"`
+	MaxQPS       float64           `json:"max_qps"`
+	Converged    bool              `json:"converged"`
+	Reproducible bool              `json:"reproducible"`
+	Tries        []float64         `json:"tries_qps"`
+	Spread       float64           `json:"spread"`
+	Censored     bool              `json:"censored,omitempty"`
+	PassQPS      float64           `json:"pass_qps"`
+	FailQPS      float64           `json:"fail_qps"`
+	Stop         StopReason        `json:"stop"`
+	Verdict      string            `json:"verdict"`
+	Criterion    string            `json:"budget,omitempty"`
+	Labels       map[string]string `json:"labels,omitempty"`
+	StartRate    float64           `json:"start_rate_qps"`
+	MaxRate      float64           `json:"max_rate_qps"`
+	Tolerance    float64           `json:"tolerance"`
+	Repeats      int               `json:"repeats"`
+	MaxSteps     int               `json:"max_steps"`
+	MaxTimeS     float64           `json:"max_time_s"`
+	StartTime    time.Time         `json:"start_time"`
+	EndTime      time.Time         `json:"end_time"`
+	Steps        []stepJSON        `json:"steps"`
 }
 
 type stepJSON struct {
@@ -139,7 +139,6 @@ func (c *Result) Link(results []*meshperf.Result) (missing int) {
 	}
 	return missing
 }
-
 
 // ms returns d in milliseconds, as the Result JSON writes latencies.
 func ms(d time.Duration) *float64 {

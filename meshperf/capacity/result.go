@@ -70,7 +70,7 @@ type Step struct {
 	QPS    float64 // requested rate
 	Phase  Phase
 	Pass   bool
-	Err    error   // why the step failed: the criterion's verdict, meshperf.ErrNoSamples, meshperf.ErrTooManyErrors, ErrRateNotDelivered
+	Err    error            // why the step failed: the criterion's verdict, meshperf.ErrNoSamples, meshperf.ErrTooManyErrors, ErrRateNotDelivered
 	Result *meshperf.Result // nil in a Result decoded from JSON; see ResultID
 	// ResultID is Result.ID. In a Document, it names the step's Result
 	// among the document's steps.
@@ -196,4 +196,3 @@ func (c *Result) Verdict() string {
 	}
 	return fmt.Sprintf("not converged (%s): no step passed", c.Stop)
 }
-
