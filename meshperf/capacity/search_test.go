@@ -602,7 +602,7 @@ func TestCapacityReportsMaxQPS(t *testing.T) {
 // up to convergence; steps and total-s include meshperf's boundary
 // repeats. Run it with
 //
-//	go test -run '^$' -bench CapacitySearch -benchtime 1x -count 5 ./meshperf
+//	go test -run '^$' -bench CapacitySearch -benchtime 1x -count 5 ./meshperf/capacity
 func BenchmarkCapacitySearch(b *testing.B) {
 	for _, strategy := range []struct {
 		name string
