@@ -27,10 +27,7 @@ const oldDocument = "testdata/capacity-search-2026-12.json"
 // Document, its search links to its steps, and writing the search again
 // gives the same "capacity" member: the format did not change.
 func TestOldDocumentReads(t *testing.T) {
-	b, err := os.ReadFile(oldDocument)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := readOld(t)
 	var doc capacity.Document
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
@@ -76,10 +73,7 @@ func TestOldDocumentReads(t *testing.T) {
 // search, meshperf.Document and meshperf.DocumentReader, read the same
 // file's steps, and the reader keeps the "capacity" member.
 func TestOldDocumentReadsWithoutCapacity(t *testing.T) {
-	b, err := os.ReadFile(oldDocument)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := readOld(t)
 	var doc meshperf.Document
 	if err := json.Unmarshal(b, &doc); err != nil || len(doc.Steps) != 7 {
 		t.Fatalf("meshperf.Document: %d steps, %v", len(doc.Steps), err)
@@ -108,4 +102,13 @@ func jsonEqual(t *testing.T, a, b []byte) bool {
 		t.Fatal(err)
 	}
 	return reflect.DeepEqual(x, y)
+}
+
+func readOld(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile(oldDocument)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -61,11 +61,8 @@ func invalid(field string, value any, allowed string) error {
 // (on every try), the search reports no capacity.
 func StartRate(qps float64) Option {
 	return func(c *config) error {
-		if !(qps > 0 && qps <= meshperf.MaxQPS) {
-			return invalid("start-rate", qps, fmt.Sprintf("use a rate in (0, %g] requests per second", float64(meshperf.MaxQPS)))
-		}
 		c.start = qps
-		return nil
+		return checkRate("start-rate", qps)
 	}
 }
 
@@ -73,12 +70,17 @@ func StartRate(qps float64) Option {
 // When it passes, the search stops with StopMaxRate.
 func MaxRate(qps float64) Option {
 	return func(c *config) error {
-		if !(qps > 0 && qps <= meshperf.MaxQPS) {
-			return invalid("max-rate", qps, fmt.Sprintf("use a rate in (0, %g] requests per second", float64(meshperf.MaxQPS)))
-		}
 		c.max = qps
-		return nil
+		return checkRate("max-rate", qps)
 	}
+}
+
+// checkRate checks a rate option's value; field names the option.
+func checkRate(field string, qps float64) error {
+	if !(qps > 0 && qps <= meshperf.MaxQPS) {
+		return invalid(field, qps, fmt.Sprintf("use a rate in (0, %g] requests per second", float64(meshperf.MaxQPS)))
+	}
+	return nil
 }
 
 // Tolerance sets how close the search brackets the boundary, as a share of
