@@ -66,7 +66,7 @@ func TestResultJSONHasTheSMPFields(t *testing.T) {
 		t.Errorf("latencies_ms.p50 = %v ms, want about 1.5", got)
 	}
 	h := m["histograms"].(map[string]any)
-	if h["unit"] != "ns" || h["encoding"] != HistogramEncoding {
+	if h["unit"] != "ns" || h["encoding"] != histogramEncoding {
 		t.Errorf("histograms unit/encoding = %v/%v", h["unit"], h["encoding"])
 	}
 }

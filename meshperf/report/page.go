@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/meshperf/meshperf/meshperf"
+	"github.com/meshperf/meshperf/meshperf/capacity"
 	"github.com/meshperf/meshperf/meshperf/stats"
 )
 
@@ -26,7 +27,7 @@ type Source struct {
 	// Capacity holds the capacity searches whose steps are Results
 	// (`meshperf capacity -json`). Their steps are drawn as searches,
 	// requested rate against p99, not against concurrency.
-	Capacity []*meshperf.CapacityResult
+	Capacity []*capacity.Result
 }
 
 // Page is a report ready to write.

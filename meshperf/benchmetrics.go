@@ -34,19 +34,15 @@ func ReportTo(r MetricReporter, res *Result) {
 }
 
 // WriteUnits writes benchfmt unit lines ("Unit p99-ns better=lower") for
-// every metric Report and ReportCapacity emit. Call it from TestMain with os.Stdout so that
-// benchstat knows which way is better.
+// every metric Report emits. Call it from TestMain with os.Stdout so that
+// benchstat knows which way is better (capacity.WriteUnits adds the
+// capacity search's).
 func WriteUnits(w io.Writer) error {
 	for _, m := range Metrics() {
 		if m.Bench == "" {
 			continue
 		}
 		if _, err := fmt.Fprintf(w, "Unit %s better=%s\n", m.Bench, m.Better); err != nil {
-			return err
-		}
-	}
-	for _, m := range capacityMetrics {
-		if _, err := fmt.Fprintf(w, "Unit %s better=%s\n", m.unit, m.better); err != nil {
 			return err
 		}
 	}
