@@ -61,7 +61,7 @@ func Out(path string) Option {
 
 // recogniseResults accepts an empty file, a Result and a results document.
 func recogniseResults(f *os.File) error {
-	_, err := Identify(f)
+	err := Identify(f)
 	return err
 }
 
@@ -158,7 +158,7 @@ func appendStep(t *outfile.Target, lock *os.File, step []byte) error {
 		}
 		return f.Sync()
 	}
-	if _, err := Identify(io.NewSectionReader(f, 0, fi.Size())); err != nil { // checked again under the lock
+	if err := Identify(io.NewSectionReader(f, 0, fi.Size())); err != nil { // checked again under the lock
 		return err
 	}
 	off, sep, ok, err := appendOffset(f, fi.Size())

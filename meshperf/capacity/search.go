@@ -169,7 +169,7 @@ func checkCriterion(crit Criterion, rate float64) error {
 	}
 	ideal := &meshperf.Result{RequestedQPS: rate, ActualQPS: rate, Concurrency: 1, Requests: 1,
 		StatusCodes: map[int]int64{200: 1}, Latency: latency.Summary{Count: 1}, Service: latency.Summary{Count: 1},
-		Resources: map[string]meshperf.Resources{"client-sidecar": {}, "server-sidecar": {}, "app": {}}}
+		Resources: map[string]meshperf.Resources{meshperf.ClientSidecar: {}, meshperf.ServerSidecar: {}, meshperf.App: {}}}
 	if err := crit.Evaluate(ideal); err != nil {
 		return invalid("budget", crit, fmt.Sprintf("a budget must pass an ideal step (no errors, zero latency, no resources used), but it says: %v", err))
 	}
