@@ -29,13 +29,23 @@ type ThresholdError struct {
 
 func (e *ThresholdError) Error() string { return fmt.Sprintf("clause %q: %s", e.Clause, e.Reason) }
 
-const metricList = "p50, p90, p99, p999, max, qps, err, client_sidecar_cpu, server_sidecar_cpu, sidecar_cpu, client_sidecar_mem, server_sidecar_mem, sidecar_mem"
+// metricList names every metric, for errors.
+func metricList() string {
+	names := make([]string, len(Metrics))
+	for i, m := range Metrics {
+		names[i] = string(m)
+	}
+	return strings.Join(names, ", ")
+}
 
 // ParseThresholds parses comma-separated clauses METRIC OP VALUE: OP is '>'
 // (a rise fails) for every metric but qps, which takes '<' (a drop fails).
 // VALUE is +N% (relative), or absolute: a duration for latencies (+200us),
 // req/s for qps (-500), percentage points for err (+0.5% or +0.5pp),
 // millicores or cores for CPU (+50m, +0.1), bytes for memory (+16Mi).
+// METRIC is one of Metrics, words of meshperf.Metrics; sidecar_cpu and
+// sidecar_mem, once the sum of both sidecars here, are refused, naming
+// total_sidecar_cpu and total_sidecar_mem.
 func ParseThresholds(s string) ([]Threshold, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
@@ -65,8 +75,11 @@ func parseClause(c string) (Threshold, error) {
 	for _, k := range Metrics {
 		known = known || k == m
 	}
+	if now, ok := renamed[name]; ok && !known {
+		return bad("%s is no longer a -fail-on metric (it was the sum of both sidecars, but a budget's %s means each sidecar): use %s", name, name, now)
+	}
 	if !known {
-		return bad("unknown metric %q: use %s", name, metricList)
+		return bad("unknown metric %q: use %s", name, metricList())
 	}
 	want, sign := byte('>'), "+"
 	if !m.HigherIsWorse() {
