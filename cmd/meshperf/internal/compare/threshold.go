@@ -93,7 +93,17 @@ func parseClause(c string) (Threshold, error) {
 	} else if strings.HasPrefix(val, "+") || strings.HasPrefix(val, "-") {
 		return bad("%c takes %sVALUE", want, sign)
 	}
-	t := Threshold{Metric: m}
+	limit, relative, reason := parseLimit(m, val)
+	if reason != "" {
+		return bad("%s", reason)
+	}
+	return Threshold{Metric: m, Limit: limit, Relative: relative}, nil
+}
+
+// parseLimit reads a clause's value, its sign already cut: a percentage of
+// the baseline (relative), or an absolute amount in m's unit. A value it
+// cannot read comes back as the reason.
+func parseLimit(m Metric, val string) (limit float64, relative bool, reason string) {
 	num := func(s string) (float64, bool) {
 		v, err := quantity.Number(s)
 		return v, err == nil
@@ -105,46 +115,44 @@ func parseClause(c string) (Threshold, error) {
 		}
 		v, okn := num(p)
 		if !ok || !okn || v > 100 {
-			return bad("err takes percentage points 0 to 100, e.g. err>+0.5%% or err>+0.5pp")
+			return 0, false, "err takes percentage points 0 to 100, e.g. err>+0.5% or err>+0.5pp"
 		}
-		t.Limit = v / 100
-		return t, nil
+		return v / 100, false, ""
 	}
 	if strings.HasSuffix(val, "%") {
 		v, err := quantity.Percent(val)
 		if err != nil {
-			return bad("%q is not a non-negative percentage", val)
+			return 0, false, fmt.Sprintf("%q is not a non-negative percentage", val)
 		}
-		t.Relative, t.Limit = true, v
-		return t, nil
+		return v, true, ""
 	}
 	switch m.kind() {
 	case kindLatency:
 		d, err := quantity.Duration(val)
 		if err != nil {
-			return bad("%q: use +N%% or a duration such as +200us or +1.5ms", val)
+			return 0, false, fmt.Sprintf("%q: use +N%% or a duration such as +200us or +1.5ms", val)
 		}
-		t.Limit = float64(d)
+		return float64(d), false, ""
 	case kindRate:
 		v, ok := num(val)
 		if !ok {
-			return bad("%q: use -N%% or requests per second such as -500", val)
+			return 0, false, fmt.Sprintf("%q: use -N%% or requests per second such as -500", val)
 		}
-		t.Limit = v
+		return v, false, ""
 	case kindCPU:
 		v, err := quantity.Millicores(val)
 		if err != nil {
-			return bad("%q: use +N%%, millicores (+50m) or cores (+0.1)", val)
+			return 0, false, fmt.Sprintf("%q: use +N%%, millicores (+50m) or cores (+0.1)", val)
 		}
-		t.Limit = v
+		return v, false, ""
 	case kindMem:
 		b, err := meshperf.ParseBytes(val)
 		if err != nil || val == "" || val[0] < '0' || val[0] > '9' {
-			return bad("%q: use +N%% or bytes such as +16Mi or +10M", val)
+			return 0, false, fmt.Sprintf("%q: use +N%% or bytes such as +16Mi or +10M", val)
 		}
-		t.Limit = float64(b)
+		return float64(b), false, ""
 	}
-	return t, nil
+	return 0, false, ""
 }
 
 // String returns the clause in canonical form; ParseThresholds reads it back.
