@@ -89,6 +89,8 @@ func runFortioAt(tb testing.TB, url string, threads int, qps float64, d time.Dur
 // closed loop with 16 connections against the same echo process, for
 // meshperf and for fortio's periodic runner with its fast client,
 // alternating in one run. x-fortio is meshperf's figure over fortio's.
+// BenchmarkGeneratorProcessClosedLoop measures the same in separate
+// processes, against wrk too.
 func BenchmarkClosedLoopVsFortio(b *testing.B) {
 	flog.SetLogLevelQuiet(flog.Error)
 	url := echoProcess(b)
@@ -135,7 +137,9 @@ func BenchmarkClosedLoopVsFortio(b *testing.B) {
 
 // BenchmarkGeneratorCPUAt1000QPS reports the generator's CPU use, as a
 // percentage of one core, at 1000 QPS open loop with 16 connections, for
-// meshperf and, in the same run, for fortio's periodic runner.
+// meshperf and, in the same run, for fortio's periodic runner. Both run in
+// this process, and each is charged whatever the process does during its
+// window; BenchmarkGeneratorProcessAt1000QPS charges each its own process.
 func BenchmarkGeneratorCPUAt1000QPS(b *testing.B) {
 	flog.SetLogLevelQuiet(flog.Error)
 	url := echoProcess(b)
