@@ -113,7 +113,7 @@ func serveApp(addr, delay string) int {
 // listens on a free loopback port.
 func startCluster(tb testing.TB, delay time.Duration) *local.Cluster {
 	tb.Helper()
-	host, port := "0.0.0.0", local.AppPort
+	host, port := "0.0.0.0", fixtures.AppPort
 	var opts []local.Option
 	if os.Geteuid() != 0 {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
