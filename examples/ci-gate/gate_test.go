@@ -129,7 +129,7 @@ func startCluster(tb testing.TB, delay time.Duration) *local.Cluster {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	opts = append(opts, local.Sidecar(local.Builtin), local.MTLS(true),
+	opts = append(opts, local.Sidecar(fixtures.Builtin), local.MTLS(true),
 		local.App(port, self, "-serve-app", net.JoinHostPort(host, "{port}"), "-app-delay", delay.String()))
 	return local.Start(tb, opts...)
 }
