@@ -10,19 +10,28 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/meshperf/meshperf/fixtures/echo"
 )
 
 // probeReport is what `meshperf probe` prints: the answer's status and
-// headers, so that a fixture can check a path's marks from inside a pod.
+// headers, and the request headers the echo app reported receiving (its
+// allow-list: what proxies added), so that a fixture can check a path's
+// evidence from inside a pod.
 type probeReport struct {
-	URL     string            `json:"url"`
-	Status  int               `json:"status"`
-	Headers map[string]string `json:"headers"`
+	URL         string              `json:"url"`
+	Status      int                 `json:"status"`
+	Headers     map[string]string   `json:"headers"`
+	Seen        map[string][]string `json:"seen"`
+	SeenDropped int                 `json:"seen_dropped,omitempty"`
 }
 
-// runProbe sends one GET to an http:// URL and prints its status and
-// headers as JSON once the whole body has arrived. A transport failure, and
+// runProbe sends one GET to an http:// URL, asking the echo app for its
+// report of the request headers it received (echo.ReportURL), and prints the
+// answer's status and headers and the report as JSON once the whole body
+// has arrived. A transport failure, and
 // a body that does not complete within -timeout or ends early, exit 1 with
 // nothing on stdout; the status is reported, not judged.
 func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -44,7 +53,11 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
+	reportURL, err := echo.ReportURL(raw)
+	if err != nil {
+		return usagef("URL %q: %v", raw, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, reportURL, nil)
 	if err != nil {
 		return usagef("URL %q: %v", raw, err)
 	}
@@ -67,9 +80,13 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return fmt.Errorf("probe %s: the body of the %d response ended after %s bytes: %w", raw, resp.StatusCode, got, err)
 	}
-	rep := probeReport{URL: raw, Status: resp.StatusCode, Headers: make(map[string]string, len(resp.Header))}
+	seen, dropped, err := echo.SplitReport(resp.Header)
+	if err != nil {
+		return fmt.Errorf("probe %s: %w", raw, err)
+	}
+	rep := probeReport{URL: raw, Status: resp.StatusCode, Headers: make(map[string]string, len(resp.Header)), Seen: seen, SeenDropped: dropped}
 	for k, v := range resp.Header {
-		if len(v) > 0 {
+		if len(v) > 0 && !strings.HasPrefix(k, echo.ReportPrefix) && k != echo.DroppedHeader {
 			rep.Headers[k] = v[0]
 		}
 	}

@@ -7,10 +7,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/meshperf/meshperf/fixtures/echo"
 )
 
 func TestProbePrintsStatusAndHeaders(t *testing.T) {
@@ -129,5 +133,48 @@ func TestProbeFailsWhenTheBodyDoesNotComplete(t *testing.T) {
 				t.Errorf("stdout %q; want no report for a failed probe", stdout)
 			}
 		})
+	}
+}
+
+// TestProbePrintsReport: through a proxy that adds mesh headers to the
+// request, the probe prints what the echo app reported receiving, apart
+// from the response headers.
+func TestProbePrintsReport(t *testing.T) {
+	app, err := echo.New(echo.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	target, _ := url.Parse(app.URL())
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	director := proxy.Director
+	proxy.Director = func(r *http.Request) {
+		director(r)
+		r.Header.Set("X-Forwarded-Client-Cert", "URI=spiffe://cluster.local/ns/c/sa/default")
+		r.Header.Set("Authorization", "secret")
+	}
+	srv := httptest.NewServer(proxy)
+	defer srv.Close()
+	code, stdout, stderr := runCLI(t, "probe", srv.URL+"/?size=3")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep probeReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("%v in %q", err, stdout)
+	}
+	if got := rep.Seen["X-Forwarded-Client-Cert"]; len(got) != 1 || got[0] != "URI=spiffe://cluster.local/ns/c/sa/default" {
+		t.Errorf("seen %v", rep.Seen)
+	}
+	if _, ok := rep.Seen["Authorization"]; ok {
+		t.Errorf("seen carries a header off the allow-list: %v", rep.Seen)
+	}
+	for k := range rep.Headers {
+		if strings.HasPrefix(k, echo.ReportPrefix) {
+			t.Errorf("headers carry the report's %s", k)
+		}
+	}
+	if rep.Headers["X-Meshperf-App"] != "echo" || rep.Headers["Content-Length"] != "3" {
+		t.Errorf("headers %v", rep.Headers)
 	}
 }
