@@ -146,13 +146,11 @@ func TestProbePrintsReport(t *testing.T) {
 	}
 	defer app.Close()
 	target, _ := url.Parse(app.URL())
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	director := proxy.Director
-	proxy.Director = func(r *http.Request) {
-		director(r)
-		r.Header.Set("X-Forwarded-Client-Cert", "URI=spiffe://cluster.local/ns/c/sa/default")
-		r.Header.Set("Authorization", "secret")
-	}
+	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		r.SetURL(target)
+		r.Out.Header.Set("X-Forwarded-Client-Cert", "URI=spiffe://cluster.local/ns/c/sa/default")
+		r.Out.Header.Set("Authorization", "secret")
+	}}
 	srv := httptest.NewServer(proxy)
 	defer srv.Close()
 	code, stdout, stderr := runCLI(t, "probe", srv.URL+"/?size=3")
