@@ -23,14 +23,7 @@ func TestProbePrintsStatusAndHeaders(t *testing.T) {
 		w.WriteHeader(http.StatusTeapot)
 	}))
 	defer srv.Close()
-	code, stdout, stderr := runCLI(t, "probe", srv.URL+"/x")
-	if code != exitOK {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	var rep probeReport
-	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
-		t.Fatalf("%v in %q", err, stdout)
-	}
+	rep := probeOK(t, srv.URL+"/x")
 	if rep.Status != http.StatusTeapot || rep.Headers["X-Meshperf-Path"] != "client-sidecar,server-sidecar,app" || rep.URL != srv.URL+"/x" {
 		t.Errorf("report %+v", rep)
 	}
@@ -153,14 +146,7 @@ func TestProbePrintsReport(t *testing.T) {
 	}}
 	srv := httptest.NewServer(proxy)
 	defer srv.Close()
-	code, stdout, stderr := runCLI(t, "probe", srv.URL+"/?size=3")
-	if code != exitOK {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	var rep probeReport
-	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
-		t.Fatalf("%v in %q", err, stdout)
-	}
+	rep := probeOK(t, srv.URL+"/?size=3")
 	if got := rep.Seen["X-Forwarded-Client-Cert"]; len(got) != 1 || got[0] != "URI=spiffe://cluster.local/ns/c/sa/default" {
 		t.Errorf("seen %v", rep.Seen)
 	}
@@ -175,4 +161,19 @@ func TestProbePrintsReport(t *testing.T) {
 	if rep.Headers["X-Meshperf-App"] != "echo" || rep.Headers["Content-Length"] != "3" {
 		t.Errorf("headers %v", rep.Headers)
 	}
+}
+
+// probeOK runs `meshperf probe url`, which must succeed, and decodes what
+// it printed.
+func probeOK(t *testing.T, url string) probeReport {
+	t.Helper()
+	code, stdout, stderr := runCLI(t, "probe", url)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep probeReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("%v in %q", err, stdout)
+	}
+	return rep
 }
