@@ -3,32 +3,11 @@ package errkind_test
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/meshperf/meshperf/internal/errkind"
 	"github.com/meshperf/meshperf/meshperf"
 )
-
-func TestOf(t *testing.T) {
-	for _, tt := range []struct {
-		name string
-		res  *meshperf.Result
-		err  error
-		want errkind.Kind
-	}{
-		{"passed", &meshperf.Result{}, nil, ""},
-		{"interrupted", &meshperf.Result{Interrupted: true}, errors.New("the run was interrupted"), errkind.Interrupted},
-		{"no samples", &meshperf.Result{}, fmt.Errorf("x: %w", meshperf.ErrNoSamples), errkind.NoSamples},
-		{"error rate", &meshperf.Result{}, &meshperf.ErrorRateError{Requests: 1, Failures: 1}, errkind.TooManyErrors},
-		{"other", nil, errors.New("disk full"), errkind.Failed},
-	} {
-		if got := errkind.Of(tt.res, tt.err); got != tt.want {
-			t.Errorf("%s: Of = %q, want %q", tt.name, got, tt.want)
-		}
-	}
-}
 
 func TestAddRead(t *testing.T) {
 	for _, doc := range []string{`{"a":1}`, "{}", "{ }\n", `{"a":{"b":2}}` + "\n"} {
@@ -49,7 +28,26 @@ func TestAddRead(t *testing.T) {
 	if k, err := errkind.Read([]byte(`{"a":1}`)); k != "" || err != nil {
 		t.Errorf("Read of no kind = %q, %v", k, err)
 	}
-	if _, err := errkind.Read([]byte(`{"error_kind":"boom"}`)); err == nil || !strings.Contains(err.Error(), `"boom" is none of`) {
+	if _, err := errkind.Read([]byte(`{"error_kind":"boom"}`)); err == nil {
 		t.Errorf("Read of an unknown kind: %v", err)
+	}
+}
+
+func TestOf(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		res  *meshperf.Result
+		err  error
+		want errkind.Kind
+	}{
+		{"passed", &meshperf.Result{}, nil, ""},
+		{"interrupted", &meshperf.Result{Interrupted: true}, errors.New("the run was interrupted"), errkind.Interrupted},
+		{"no samples", &meshperf.Result{}, errors.Join(errors.New("x"), meshperf.ErrNoSamples), errkind.NoSamples},
+		{"error rate", &meshperf.Result{}, &meshperf.ErrorRateError{Requests: 1, Failures: 1}, errkind.TooManyErrors},
+		{"other", nil, errors.New("disk full"), errkind.Failed},
+	} {
+		if got := errkind.Of(tt.res, tt.err); got != tt.want {
+			t.Errorf("%s: Of = %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }
