@@ -105,7 +105,7 @@ func (p *Plan) UnmarshalJSON(b []byte) error {
 	var kind string
 	version := 0
 	q := Plan{QPS: DefaultQPS, Concurrency: DefaultConcurrency, Duration: DefaultDuration, Warmup: DefaultWarmup,
-		Timeout: DefaultTimeout, Protocol: DefaultProtocol, MaxErrorRate: DefaultMaxErrorRate}
+		Timeout: DefaultTimeout, Protocol: DefaultProtocol, MaxErrorRate: DefaultAbortErrorRate}
 	table := []planMember{
 		{"kind", &kind, strconv.Quote(planKind)},
 		{"version", &version, strconv.Itoa(planVersion)},
