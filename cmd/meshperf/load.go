@@ -63,7 +63,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runLoad(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("load", stderr, "[flags] URL")
 	qps := fs.Float64("qps", meshperf.DefaultQPS, "requests per second, open loop; 0 = closed loop at max speed")
 	conc := fs.Int("c", meshperf.DefaultConcurrency, "concurrent workers (connections)")
@@ -82,6 +82,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	jsonOut := fs.String("json", "", "write the result as JSON to this file ('-' = stdout)")
 	partial := fs.Bool("partial", false, "when the run is interrupted (SIGINT, SIGTERM), still write its partial result, marked \"interrupted\": true, to -json; without it -json is left as it was")
 	budgetFlag := fs.String("budget", "", "fail (exit 1) when the result breaks this budget, e.g. 'p99<5ms,err<0.1%'")
+	planPath := fs.String("plan", "", "read the whole plan from this JSON file ('-' = stdin) instead of the flags above it; see the README")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -90,6 +91,13 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var fromPlan []meshperf.Option
+	if set["plan"] {
+		var err error
+		if fromPlan, err = readPlanFlag(*planPath, stdin, set); err != nil {
+			return err
+		}
+	}
 	if set["t"] && set["n"] {
 		return usagef("-t %v and -n %d exclude each other: give a duration or a count", *dur, *count)
 	}
@@ -145,6 +153,9 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if _, err := meshperf.ParseURL(rawURL); err != nil {
 		return asUsage(err)
 	}
+	if fromPlan != nil {
+		opts = fromPlan
+	}
 	plan, err := meshperf.NewPlan(opts...)
 	if err != nil {
 		return asUsage(err)
@@ -163,7 +174,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	res, runErr := meshperf.RunContext(ctx, meshperf.URL(rawURL), opts...)
-	runErr = explainErrorRate(runErr, *maxErr, set["max-error-rate"], budget)
+	runErr = explainErrorRate(runErr, plan.MaxErrorRate, set["max-error-rate"] || set["plan"], budget)
 	if res != nil {
 		w, jsonPath, target := stdout, *jsonOut, out
 		if res.Interrupted && !*partial && jsonPath != "" {
@@ -176,7 +187,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			}
 			jsonPath, target = "", nil
 		}
-		if err := writeOutputs(res, plan, jsonPath, target, w); err != nil {
+		if err := writeOutputs(res, runErr, plan, jsonPath, target, w); err != nil {
 			return errors.Join(runErr, err)
 		}
 	}
@@ -203,23 +214,24 @@ func asUsage(err error) error {
 }
 
 // writeOutputs prints the summary (unless JSON goes to stdout) and writes the
-// JSON to stdout or to out, the checked -json path (nil: none).
-func writeOutputs(res *meshperf.Result, plan meshperf.Plan, jsonPath string, out *outfile.Target, stdout io.Writer) error {
+// JSON, with runErr's kind, to stdout or to out, the checked -json path
+// (nil: none).
+func writeOutputs(res *meshperf.Result, runErr error, plan meshperf.Plan, jsonPath string, out *outfile.Target, stdout io.Writer) error {
 	if jsonPath != "-" {
 		writeSummary(stdout, res, plan)
 	}
+	if jsonPath != "-" && out == nil {
+		return nil
+	}
+	b, err := resultJSON(res, runErr)
+	if err != nil {
+		return err
+	}
 	if jsonPath == "-" {
-		b, err := jsonIndent(res)
-		if err != nil {
-			return err
-		}
 		_, err = stdout.Write(b)
 		return err
 	}
-	if out == nil {
-		return nil
-	}
-	return writeOutput("-json", out, jsonWriter(res))
+	return writeOutput("-json", out, func(w io.Writer) error { _, err := w.Write(b); return err })
 }
 
 // jsonIndent is v as indented JSON and a newline.
