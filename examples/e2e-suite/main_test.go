@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 	cfg, err := envconf.NewFromFlags()
 	var td teardown
 	if err == nil {
-		err = pickCluster(cfg, &td, *clusterFlag, *meshFlag, os.Getenv("KUBECONFIG"))
+		testenv, err = pickCluster(cfg, &td, *clusterFlag, *meshFlag, os.Getenv("KUBECONFIG"))
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e-suite:", err)
@@ -70,14 +70,14 @@ func (td *teardown) step(f env.Func) env.Func {
 // localClusterName labels the created cluster in e2e-framework's context.
 const localClusterName = "meshperf-e2e"
 
-// pickCluster builds testenv for one of three clusters:
+// pickCluster builds the suite's environment for one of three clusters:
 //   - -cluster=local: the machine's own Kubernetes, created in Setup with
 //     envfuncs.CreateCluster and destroyed in Finish;
 //   - --kubeconfig, or $KUBECONFIG: that cluster, through envconf;
 //   - neither: meshperf's local fixture, which needs no cluster.
 //
 // The feature is the same on all three: it only sees a fixtures.Cluster.
-func pickCluster(cfg *envconf.Config, td *teardown, cluster, mesh, kubeconfigEnv string) error {
+func pickCluster(cfg *envconf.Config, td *teardown, cluster, mesh, kubeconfigEnv string) (env.Environment, error) {
 	var meshOpt []kube.Option
 	switch mesh {
 	case "":
@@ -88,33 +88,33 @@ func pickCluster(cfg *envconf.Config, td *teardown, cluster, mesh, kubeconfigEnv
 	case "fsm":
 		meshOpt = append(meshOpt, kube.InjectMesh(kube.FSM()))
 	default:
-		return fmt.Errorf("-mesh %q: want istio, linkerd or fsm", mesh)
+		return nil, fmt.Errorf("-mesh %q: want istio, linkerd or fsm", mesh)
 	}
 	switch {
 	case cluster != "" && cluster != "local":
-		return fmt.Errorf("-cluster %q: the only cluster this suite creates is local", cluster)
+		return nil, fmt.Errorf("-cluster %q: the only cluster this suite creates is local", cluster)
 	case cluster == "local" && cfg.KubeconfigFile() != "":
-		return fmt.Errorf("-cluster=local and --kubeconfig %q both name a cluster: give one", cfg.KubeconfigFile())
+		return nil, fmt.Errorf("-cluster=local and --kubeconfig %q both name a cluster: give one", cfg.KubeconfigFile())
 	case cluster == "local":
-		testenv = env.NewWithConfig(cfg)
-		testenv.Setup(envfuncs.CreateCluster(localcluster.NewProvider(), localClusterName), startKube(meshOpt...))
-		testenv.Finish(td.step(closeCluster), td.step(envfuncs.DestroyCluster(localClusterName)))
-		return nil
+		e := env.NewWithConfig(cfg)
+		e.Setup(envfuncs.CreateCluster(localcluster.NewProvider(), localClusterName), startKube(meshOpt...))
+		e.Finish(td.step(closeCluster), td.step(envfuncs.DestroyCluster(localClusterName)))
+		return e, nil
 	}
 	if cfg.KubeconfigFile() == "" && kubeconfigEnv != "" {
 		cfg.WithKubeconfigFile(kubeconfigEnv)
 	}
-	testenv = env.NewWithConfig(cfg)
-	if cfg.KubeconfigFile() != "" {
-		testenv.Setup(startKube(meshOpt...))
-	} else {
-		if mesh != "" {
-			return fmt.Errorf("-mesh %s needs a cluster (--kubeconfig, $KUBECONFIG or -cluster=local); the local fixture runs meshperf's own sidecars", mesh)
-		}
-		testenv.Setup(startLocal)
+	if cfg.KubeconfigFile() == "" && mesh != "" {
+		return nil, fmt.Errorf("-mesh %s needs a cluster (--kubeconfig, $KUBECONFIG or -cluster=local); the local fixture runs meshperf's own sidecars", mesh)
 	}
-	testenv.Finish(td.step(closeCluster))
-	return nil
+	e := env.NewWithConfig(cfg)
+	if cfg.KubeconfigFile() != "" {
+		e.Setup(startKube(meshOpt...))
+	} else {
+		e.Setup(startLocal)
+	}
+	e.Finish(td.step(closeCluster))
+	return e, nil
 }
 
 // clusterKey is the context key under which Setup stores the cluster.
