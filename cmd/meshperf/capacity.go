@@ -14,18 +14,19 @@ import (
 	"github.com/meshperf/meshperf/fixtures"
 	"github.com/meshperf/meshperf/internal/quantity"
 	"github.com/meshperf/meshperf/meshperf"
+	"github.com/meshperf/meshperf/meshperf/capacity"
 )
 
 // capacityDoc is the JSON document `meshperf capacity -json` writes: every
 // step in the `meshperf load -json` format, and each search's outcome,
 // whose steps name their result by id.
 type capacityDoc struct {
-	SMPVersion  string                     `json:"smp_version"`
-	Tool        string                     `json:"tool"`
-	Config      map[string]string          `json:"config"`
-	Environment map[string]string          `json:"environment,omitempty"`
-	Steps       []*meshperf.Result         `json:"steps"`
-	Capacity    []*meshperf.CapacityResult `json:"capacity"`
+	SMPVersion  string             `json:"smp_version"`
+	Tool        string             `json:"tool"`
+	Config      map[string]string  `json:"config"`
+	Environment map[string]string  `json:"environment,omitempty"`
+	Steps       []*meshperf.Result `json:"steps"`
+	Capacity    []*capacity.Result `json:"capacity"`
 }
 
 // textBudget is a budget with the text it was parsed from, which the
@@ -49,11 +50,11 @@ func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	fixture := fs.String("fixture", "", "bring up this fixture and search each -mode: local")
 	modes := fs.String("mode", "baseline", "with -fixture: comma-separated modes to search: baseline, client-only, server-only, both")
 	lf := addLocalFlags(fs)
-	start := fs.Float64("start", meshperf.DefaultStartRate, "first step's rate in requests per second; the search doubles it until a step fails")
-	maxRate := fs.Float64("max", meshperf.DefaultMaxRate, "highest rate tried, in requests per second")
+	start := fs.Float64("start", capacity.DefaultStartRate, "first step's rate in requests per second; the search doubles it until a step fails")
+	maxRate := fs.Float64("max", capacity.DefaultMaxRate, "highest rate tried, in requests per second")
 	tolerance := fs.String("tolerance", "1%", "stop when the lowest failing rate is within this of the highest passing one")
-	repeats := fs.Int("repeats", meshperf.DefaultBoundaryRepeats, "retries of the boundary once found (and of a failing start rate); 0 = none")
-	dur := fs.Duration("t", meshperf.DefaultStepDuration, "measured window of each step")
+	repeats := fs.Int("repeats", capacity.DefaultBoundaryRepeats, "retries of the boundary once found (and of a failing start rate); 0 = none")
+	dur := fs.Duration("t", capacity.DefaultStepDuration, "measured window of each step")
 	warmup := fs.Duration("warmup", meshperf.DefaultWarmup, "discarded warm-up of each step")
 	conc := fs.Int("c", 16, "concurrent workers (connections); in flight at most, so throughput is at most c / latency")
 	timeout := fs.Duration("timeout", meshperf.DefaultTimeout, "per-request timeout")
@@ -81,8 +82,8 @@ func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	}
 	budget := textBudget{Budget: th.Budget, text: *budgetFlag}
 	tol, err := parsePercent(*tolerance)
-	if err == nil && !(tol >= meshperf.MinTolerance && tol <= meshperf.MaxTolerance) {
-		err = fmt.Errorf("use %g%% to %g%%", 100*meshperf.MinTolerance, 100*meshperf.MaxTolerance)
+	if err == nil && !(tol >= capacity.MinTolerance && tol <= capacity.MaxTolerance) {
+		err = fmt.Errorf("use %g%% to %g%%", 100*capacity.MinTolerance, 100*capacity.MaxTolerance)
 	}
 	if err != nil {
 		return usagef("-tolerance %q: %v", *tolerance, err)
@@ -108,17 +109,17 @@ func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) (
 			return usagef("-%s shapes the fixture: use it with -fixture local", name)
 		}
 	}
-	opts := []meshperf.CapacityOption{
-		meshperf.StartRate(*start), meshperf.MaxRate(*maxRate), meshperf.Tolerance(tol), meshperf.BoundaryRepeats(*repeats),
-		meshperf.Duration(*dur), meshperf.Warmup(*warmup), meshperf.Concurrency(*conc), meshperf.Timeout(*timeout),
+	opts := []capacity.Option{
+		capacity.StartRate(*start), capacity.MaxRate(*maxRate), capacity.Tolerance(tol), capacity.BoundaryRepeats(*repeats),
+		capacity.Load(meshperf.Duration(*dur), meshperf.Warmup(*warmup), meshperf.Concurrency(*conc), meshperf.Timeout(*timeout)),
 	}
 	switch {
 	case *h2:
-		opts = append(opts, meshperf.WithProtocol(meshperf.H2C))
+		opts = append(opts, capacity.Load(meshperf.WithProtocol(meshperf.H2C)))
 	case *grpcFlag:
-		opts = append(opts, meshperf.WithProtocol(meshperf.GRPC))
+		opts = append(opts, capacity.Load(meshperf.WithProtocol(meshperf.GRPC)))
 	}
-	if err := meshperf.CheckCapacity(budget, opts...); err != nil {
+	if err := capacity.Check(budget, opts...); err != nil {
 		return capacityUsage(err)
 	}
 	target, err := checkJSONOutput("-json", *jsonOut)
@@ -128,7 +129,7 @@ func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	out := &stepOutput{flag: "-json", t: target}
 	defer func() { err = errors.Join(err, out.finish()) }()
 
-	doc := &capacityDoc{SMPVersion: meshperf.SMPVersion, Tool: "meshperf capacity", Capacity: []*meshperf.CapacityResult{},
+	doc := &capacityDoc{SMPVersion: meshperf.SMPVersion, Tool: "meshperf capacity", Capacity: []*capacity.Result{},
 		Config: map[string]string{"budget": *budgetFlag, "start": fmtQPS(*start), "max": fmtQPS(*maxRate),
 			"tolerance": *tolerance, "repeats": strconv.Itoa(*repeats), "duration": dur.String(), "warmup": warmup.String(),
 			"concurrency": strconv.Itoa(*conc)}}
@@ -179,14 +180,14 @@ func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	fmt.Fprintf(stdout, "%-*s %4s %-8s %9s %9s %9s %9s %7s  %s\n", width, "target", "step", "phase", "req/s", "actual", "p50", "p99", "errors", "verdict")
 
 	var failed []string
-	results := map[string]*meshperf.CapacityResult{}
+	results := map[string]*capacity.Result{}
 	for _, s := range searches {
 		n := 0
-		show := meshperf.OnStep(func(st meshperf.CapacityStep) {
+		show := capacity.OnStep(func(st capacity.Step) {
 			n++
 			printCapacityStep(stdout, width, s.name, n, st)
 		})
-		res, err := meshperf.CapacityContext(ctx, s.target, budget, append(opts, show)...)
+		res, err := capacity.SearchContext(ctx, s.target, budget, append(opts, show)...)
 		if res != nil {
 			doc.Capacity = append(doc.Capacity, res)
 			for _, st := range res.Steps {
@@ -195,7 +196,7 @@ func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) (
 			fmt.Fprintf(stdout, "%s: %s\n", s.name, res.Verdict())
 			results[s.name] = res
 			switch {
-			case res.Stop == meshperf.StopInterrupted && !*partial:
+			case res.Stop == capacity.StopInterrupted && !*partial:
 				if *jsonOut != "" {
 					fmt.Fprintf(stderr, "meshperf capacity: interrupted: -json %s left as the last complete search wrote it (add -partial to write this one)\n", *jsonOut)
 				}
@@ -205,7 +206,7 @@ func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) (
 				}
 			}
 		}
-		var none *meshperf.NoCapacityError
+		var none *capacity.NoCapacityError
 		switch {
 		case errors.As(err, &none):
 			failed = append(failed, fmt.Sprintf("%s: %v", s.name, err))
@@ -221,9 +222,9 @@ func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) (
 		caveat := ""
 		for _, r := range []struct {
 			name string
-			c    *meshperf.CapacityResult
+			c    *capacity.Result
 		}{{"baseline", base}, {"both", both}} {
-			if r.c.Stop == meshperf.StopMaxRate {
+			if r.c.Stop == capacity.StopMaxRate {
 				caveat += "; " + r.name + " reached the max rate (a floor)"
 			} else if !r.c.Reproducible {
 				caveat += "; " + r.name + " is NOT reproducible"
@@ -238,7 +239,7 @@ func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	return nil
 }
 
-func printCapacityStep(w io.Writer, width int, name string, n int, st meshperf.CapacityStep) {
+func printCapacityStep(w io.Writer, width int, name string, n int, st capacity.Step) {
 	r := st.Result
 	verdict := "pass"
 	if !st.Pass {

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/meshperf/meshperf/internal/testenv"
-	"github.com/meshperf/meshperf/meshperf"
+	"github.com/meshperf/meshperf/meshperf/capacity"
 )
 
 func TestCapacityBadUsage(t *testing.T) {
@@ -71,18 +71,18 @@ func TestCapacityNoCapacityExit(t *testing.T) {
 		t.Errorf("stdout lacks the failing steps and the verdict:\n%s", stdout)
 	}
 	doc := readCapacityDoc(t, out)
-	if len(doc.Capacity) != 1 || doc.Capacity[0].Stop != meshperf.StopNoCapacity || len(doc.Steps) != 2 {
+	if len(doc.Capacity) != 1 || doc.Capacity[0].Stop != capacity.StopNoCapacity || len(doc.Steps) != 2 {
 		t.Errorf("document: %d searches, %d steps", len(doc.Capacity), len(doc.Steps))
 	}
 }
 
-func readCapacityDoc(t *testing.T, path string) meshperf.Document {
+func readCapacityDoc(t *testing.T, path string) capacity.Document {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc meshperf.Document
+	var doc capacity.Document
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestCapacityLocalFixture(t *testing.T) {
 		t.Fatalf("document: %d searches and %d steps, want 2 and 8", len(doc.Capacity), len(doc.Steps))
 	}
 	both := doc.Capacity[1]
-	if both.Labels["mode"] != "both" || both.QPS != 400 || both.Stop != meshperf.StopMaxRate || both.Link(doc.Steps) != 0 {
+	if both.Labels["mode"] != "both" || both.QPS != 400 || both.Stop != capacity.StopMaxRate || both.Link(doc.Steps) != 0 {
 		t.Errorf("both: %+v", both)
 	}
 	if r := both.Steps[0].Result; r.Labels["sidecar"] != "builtin" || r.Labels["mode"] != "both" {

@@ -78,7 +78,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	payload := fs.Int("payload-size", 0, "request body size in bytes")
 	h2 := fs.Bool("h2", false, "HTTP/2 over cleartext (h2c, prior knowledge)")
 	grpcFlag := fs.Bool("grpc", false, "gRPC health checks (grpc.health.v1.Health/Check)")
-	maxErr := fs.Float64("max-error-rate", meshperf.DefaultMaxErrorRate, "fail the run when more than this share of requests fail")
+	maxErr := fs.Float64("max-error-rate", meshperf.DefaultAbortErrorRate, "fail the run when more than this share of requests fail")
 	jsonOut := fs.String("json", "", "write the result as JSON to this file ('-' = stdout)")
 	partial := fs.Bool("partial", false, "when the run is interrupted (SIGINT, SIGTERM), still write its partial result, marked \"interrupted\": true, to -json; without it -json is left as it was")
 	budgetFlag := fs.String("budget", "", "fail (exit 1) when the result breaks this budget, e.g. 'p99<5ms,err<0.1%'")

@@ -30,7 +30,7 @@ func checkJSONOutput(flag, path string) (*outfile.Target, error) {
 }
 
 func recogniseResults(f *os.File) error {
-	_, err := meshperf.Identify(f)
+	err := meshperf.Identify(f)
 	return err
 }
 
@@ -49,7 +49,7 @@ func recogniseReport(f *os.File) error {
 	if bytes.HasPrefix(head, []byte("<!DOCTYPE html>")) && bytes.Contains(head, []byte(reportTitle)) {
 		return nil
 	}
-	if _, err := meshperf.Identify(bytes.NewReader(head)); err == nil {
+	if err := meshperf.Identify(bytes.NewReader(head)); err == nil {
 		return errors.New("it holds a meshperf results document, not a meshperf report")
 	}
 	if len(head) > 40 {
