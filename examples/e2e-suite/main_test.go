@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"sigs.k8s.io/e2e-framework/pkg/env"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
@@ -117,8 +118,28 @@ func pickCluster(cfg *envconf.Config, td *teardown, cluster, mesh, kubeconfigEnv
 	return e, nil
 }
 
-// clusterKey is the context key under which Setup stores the cluster.
+// clusterKey is the context key under which Setup stores the suite's
+// cluster.
 type clusterKey struct{}
+
+// suiteCluster is what Setup stores: the fixture, and how long each step
+// and its warm-up last there.
+type suiteCluster struct {
+	fixtures.Cluster
+	step, warmup time.Duration
+}
+
+// steps returns the step and warm-up on a cluster whose resource readings
+// come at most every refresh: a step must hold two of them for its CPU and
+// memory figures to count (a budget on an unreliable figure fails). Under
+// -short the steps are as short as that allows.
+func steps(refresh time.Duration) (step, warmup time.Duration) {
+	step, warmup = max(2*time.Second, 4*refresh), 500*time.Millisecond
+	if testing.Short() {
+		step, warmup = max(500*time.Millisecond, 3*refresh), 200*time.Millisecond
+	}
+	return step, warmup
+}
 
 // startLocal is the Setup step without a cluster: meshperf's local fixture
 // (network namespaces and cgroups as root, processes on 127.0.0.1
@@ -128,8 +149,15 @@ func startLocal(ctx context.Context, _ *envconf.Config) (context.Context, error)
 	if err != nil {
 		return ctx, errors.Join(fmt.Errorf("e2e-suite: local fixture: %w", err), c.Close())
 	}
-	return context.WithValue(ctx, clusterKey{}, fixtures.Cluster(c)), nil
+	step, warmup := steps(local.DefaultSampleInterval)
+	return context.WithValue(ctx, clusterKey{}, suiteCluster{c, step, warmup}), nil
 }
+
+// kubeletRefresh is how often a kubelet's summary API refreshes container
+// figures on the local cluster (about once a second, seen in its readings);
+// cAdvisor's housekeeping on other clusters may be 10–15 s, and a step
+// there must be longer for its resource budgets to hold.
+const kubeletRefresh = 1500 * time.Millisecond
 
 // startKube returns the Setup step on a cluster: the kube fixture in the
 // cluster envconf names, with the built-in mTLS sidecars at 1 CPU / 512Mi
@@ -150,7 +178,8 @@ func startKube(extra ...kube.Option) env.Func {
 		if err != nil {
 			return ctx, errors.Join(fmt.Errorf("e2e-suite: kube fixture: %w", err), c.Close())
 		}
-		return context.WithValue(ctx, clusterKey{}, fixtures.Cluster(c)), nil
+		step, warmup := steps(kubeletRefresh)
+		return context.WithValue(ctx, clusterKey{}, suiteCluster{c, step, warmup}), nil
 	}
 }
 
@@ -163,18 +192,19 @@ func sameFile(a, b string) bool {
 
 // closeCluster is the Finish step: it removes everything Setup made.
 func closeCluster(ctx context.Context, _ *envconf.Config) (context.Context, error) {
-	if c, ok := ctx.Value(clusterKey{}).(fixtures.Cluster); ok {
+	if c, ok := ctx.Value(clusterKey{}).(suiteCluster); ok {
 		return ctx, c.Close()
 	}
 	return ctx, nil
 }
 
-// clusterFrom returns the cluster Setup stored, or stops the test.
-func clusterFrom(ctx context.Context, t *testing.T) fixtures.Cluster {
+// clusterFrom returns the cluster Setup stored, with the step and warm-up
+// to run on it, or stops the test.
+func clusterFrom(ctx context.Context, t *testing.T) (c fixtures.Cluster, step, warmup time.Duration) {
 	t.Helper()
-	c, ok := ctx.Value(clusterKey{}).(fixtures.Cluster)
+	sc, ok := ctx.Value(clusterKey{}).(suiteCluster)
 	if !ok {
 		t.Fatal("e2e-suite: no cluster in the context; did Setup fail?")
 	}
-	return c
+	return sc.Cluster, sc.step, sc.warmup
 }
