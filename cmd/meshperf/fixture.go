@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 
+	"github.com/meshperf/meshperf/fixtures"
 	"github.com/meshperf/meshperf/fixtures/local"
 	"github.com/meshperf/meshperf/meshperf"
 )
@@ -36,8 +37,8 @@ func addLocalFlags(fs *flag.FlagSet) *localFlags {
 // fixture's options. The pods run this binary, unless MESHPERF_BIN names
 // another (as tests do: their own executable is the test binary).
 func (f *localFlags) options() ([]local.Option, error) {
-	switch local.SidecarKind(*f.sidecar) {
-	case local.Builtin, local.HAProxy, local.Nginx, local.Envoy, local.Pipy:
+	switch fixtures.SidecarKind(*f.sidecar) {
+	case fixtures.Builtin, fixtures.HAProxy, fixtures.Nginx, fixtures.Envoy, fixtures.Pipy:
 	default:
 		return nil, usagef("-sidecar %q: use builtin, haproxy, nginx, envoy or pipy", *f.sidecar)
 	}
@@ -59,7 +60,7 @@ func (f *localFlags) options() ([]local.Option, error) {
 			return nil, err
 		}
 	}
-	opts := []local.Option{local.Sidecar(local.SidecarKind(*f.sidecar)), local.MTLS(*f.mtls), local.Limits(f.cpu, f.mem),
+	opts := []local.Option{local.Sidecar(fixtures.SidecarKind(*f.sidecar)), local.MTLS(*f.mtls), local.Limits(f.cpu, f.mem),
 		local.Binary(self), local.Intercept(local.Interception(*f.intercept))}
 	if *f.loopback {
 		opts = append(opts, local.Loopback())

@@ -145,7 +145,7 @@ func steps(refresh time.Duration) (step, warmup time.Duration) {
 // (network namespaces and cgroups as root, processes on 127.0.0.1
 // otherwise) with the built-in mTLS sidecar pair at 1 CPU / 512Mi.
 func startLocal(ctx context.Context, _ *envconf.Config) (context.Context, error) {
-	c, err := local.New(ctx, local.Sidecar(local.Builtin), local.MTLS(true), local.Limits(meshperf.Core, 512*meshperf.MiB))
+	c, err := local.New(ctx, local.Sidecar(fixtures.Builtin), local.MTLS(true), local.Limits(meshperf.Core, 512*meshperf.MiB))
 	if err != nil {
 		return ctx, errors.Join(fmt.Errorf("e2e-suite: local fixture: %w", err), c.Close())
 	}
