@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -113,4 +114,30 @@ func (o *stepOutput) finish() error {
 	doc := o.doc
 	o.doc = nil
 	return writeOutput(o.flag, o.t, jsonWriter(doc))
+}
+
+// writeOutputs prints the summary (unless JSON goes to stdout) and writes the
+// JSON to stdout or to out, the checked -json path (nil: none).
+func writeOutputs(res *meshperf.Result, plan meshperf.Plan, jsonPath string, out *outfile.Target, stdout io.Writer) error {
+	if jsonPath != "-" {
+		writeSummary(stdout, res, plan)
+	}
+	if jsonPath == "-" {
+		b, err := jsonIndent(res)
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(b)
+		return err
+	}
+	if out == nil {
+		return nil
+	}
+	return writeOutput("-json", out, jsonWriter(res))
+}
+
+// jsonIndent is v as indented JSON and a newline.
+func jsonIndent(v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	return append(b, '\n'), err
 }
