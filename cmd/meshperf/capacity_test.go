@@ -74,23 +74,30 @@ func TestCapacityNoCapacityExit(t *testing.T) {
 	if !strings.Contains(stdout, "FAIL err 100% exceeds ceiling 1%") || !strings.Contains(stdout, "no capacity") {
 		t.Errorf("stdout lacks the failing steps and the verdict:\n%s", stdout)
 	}
-	doc := readCapacityDoc(t, out)
+	doc := readDoc(t, out)
 	if len(doc.Capacity) != 1 || doc.Capacity[0].Stop != meshperf.StopNoCapacity || len(doc.Steps) != 2 {
 		t.Errorf("document: %d searches, %d steps", len(doc.Capacity), len(doc.Steps))
 	}
 }
 
-func readCapacityDoc(t *testing.T, path string) meshperf.Document {
+// readDoc reads the results document at path.
+func readDoc(t *testing.T, path string) meshperf.Document {
+	t.Helper()
+	var doc meshperf.Document
+	readJSON(t, path, &doc)
+	return doc
+}
+
+// readJSON decodes the JSON file at path into v.
+func readJSON(t *testing.T, path string, v any) {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc meshperf.Document
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
-	return doc
 }
 
 // TestCapacityLocalFixture searches baseline and both on a real local
@@ -116,7 +123,7 @@ func TestCapacityLocalFixture(t *testing.T) {
 			t.Errorf("stdout lacks %q", want)
 		}
 	}
-	doc := readCapacityDoc(t, results)
+	doc := readDoc(t, results)
 	if len(doc.Capacity) != 2 || len(doc.Steps) != 2*4 {
 		t.Fatalf("document: %d searches and %d steps, want 2 and 8", len(doc.Capacity), len(doc.Steps))
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -18,7 +17,6 @@ import (
 	"github.com/meshperf/meshperf/fixtures/kube"
 	"github.com/meshperf/meshperf/fixtures/kube/localcluster"
 	"github.com/meshperf/meshperf/internal/testenv"
-	"github.com/meshperf/meshperf/meshperf"
 )
 
 // twoSteps is a two-step sweep (baseline and both at one concurrency),
@@ -94,14 +92,7 @@ func sameShape(t *testing.T, fx string) {
 // baseline then both, each measured, both with its sidecars' resources.
 func checkTwoSteps(t *testing.T, fx, path string) map[string]any {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc meshperf.Document
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatalf("%s: %v", fx, err)
-	}
+	doc := readDoc(t, path)
 	if len(doc.Steps) != 2 {
 		t.Fatalf("%s: %d steps, want 2", fx, len(doc.Steps))
 	}
@@ -115,9 +106,7 @@ func checkTwoSteps(t *testing.T, fx, path string) map[string]any {
 		t.Errorf("%s: the both step lacks its sidecars' resources: %+v", fx, both.Resources)
 	}
 	var raw map[string]any
-	if err := json.Unmarshal(b, &raw); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, path, &raw)
 	return raw
 }
 
