@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/meshperf/meshperf/internal/httpsyntax"
 )
 
 // Defaults of a Plan. The warm-up default discards the first second, which
@@ -238,7 +240,7 @@ func checkTimeout(d time.Duration) error {
 }
 
 func checkMethod(m string) error {
-	if !isToken(m) {
+	if !httpsyntax.IsToken(m) {
 		return invalid("method", strconv.Quote(m), "use an HTTP method token such as GET or POST")
 	}
 	if strings.EqualFold(m, "CONNECT") {
@@ -250,7 +252,7 @@ func checkMethod(m string) error {
 // checkHeader checks one request header. Values are quoted in errors, so
 // that a control character is shown escaped, never raw.
 func checkHeader(name, value string) error {
-	if !isToken(name) {
+	if !httpsyntax.IsToken(name) {
 		return invalid("header", strconv.Quote(name), "header names are HTTP tokens (letters, digits and !#$%&'*+-.^_`|~)")
 	}
 	if strings.ContainsFunc(value, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
@@ -282,20 +284,6 @@ func checkMaxErrorRate(r float64) error {
 		return invalid("max-error-rate", r, "use a fraction in [0, 1]")
 	}
 	return nil
-}
-
-// isToken reports whether s is a non-empty RFC 9110 token.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // QPS sets the open-loop rate in requests per second. 0 runs closed loop:

@@ -185,6 +185,23 @@ func main() {
 
 // report prints the summary and returns the exit code.
 func (s *summary) report(w io.Writer, strict, verbose bool, allowed map[string]bool, earlier map[key]bool) int {
+	code := s.reportFailures(w)
+	s.reportTimes(w)
+	if s.reportSkips(w, strict, verbose, allowed, earlier) {
+		code = 1
+	}
+	if code != 0 {
+		fmt.Fprintln(w, "FAIL")
+	} else {
+		fmt.Fprintln(w, "PASS")
+	}
+	return code
+}
+
+// reportFailures prints each failed test's output, and the output of each
+// package that failed without a failed test; it returns 1 if anything
+// failed.
+func (s *summary) reportFailures(w io.Writer) int {
 	code := 0
 	for _, k := range s.failed {
 		if k.test == "" {
@@ -205,7 +222,12 @@ func (s *summary) report(w io.Writer, strict, verbose bool, allowed map[string]b
 	if len(s.failed) > 0 {
 		code = 1
 	}
+	return code
+}
 
+// reportTimes prints the test count, the total test time and the slowest
+// packages.
+func (s *summary) reportTimes(w io.Writer) {
 	fmt.Fprintln(w)
 	slow := slices.Clone(s.packages)
 	sort.Slice(slow, func(i, j int) bool { return slow[i].elapsed > slow[j].elapsed })
@@ -219,9 +241,12 @@ func (s *summary) report(w io.Writer, strict, verbose bool, allowed map[string]b
 		fmt.Fprintf(w, " %s %.0fs,", short(p.name), p.elapsed)
 	}
 	fmt.Fprintln(w)
+}
 
-	// Skips: those a -strict run accepts are counted by reason (listed with
-	// -v); the others are listed one by one.
+// reportSkips prints the skips: those a -strict run accepts are counted by
+// reason (listed with -v); the others are listed one by one. It reports
+// whether they fail the run.
+func (s *summary) reportSkips(w io.Writer, strict, verbose bool, allowed map[string]bool, earlier map[key]bool) bool {
 	var unexpected []skip
 	accepted := map[string]int{}
 	for _, sk := range s.skipped {
@@ -263,18 +288,13 @@ func (s *summary) report(w io.Writer, strict, verbose bool, allowed map[string]b
 	for _, sk := range unexpected {
 		fmt.Fprintf(w, "SKIP %s %s: %s\n", short(sk.pkg), sk.test, sk.reason)
 	}
-	if len(unexpected) > 0 {
-		if strict {
-			fmt.Fprintf(w, "testsum: %d tests skipped for reasons not on the allow-list; each is a failure here\n", len(unexpected))
-			code = 1
-		} else {
-			fmt.Fprintf(w, "%d tests skipped without saying why through internal/testenv\n", len(unexpected))
-		}
+	if len(unexpected) == 0 {
+		return false
 	}
-	if code != 0 {
-		fmt.Fprintln(w, "FAIL")
-	} else {
-		fmt.Fprintln(w, "PASS")
+	if strict {
+		fmt.Fprintf(w, "testsum: %d tests skipped for reasons not on the allow-list; each is a failure here\n", len(unexpected))
+		return true
 	}
-	return code
+	fmt.Fprintf(w, "%d tests skipped without saying why through internal/testenv\n", len(unexpected))
+	return false
 }

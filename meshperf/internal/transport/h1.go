@@ -1,11 +1,10 @@
 package transport
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -82,33 +81,9 @@ func newH1Target(spec *Spec) (*h1Target, error) {
 	if u == nil {
 		return nil, errors.New("transport: Spec.URL is nil; want an http://host[:port]/path URL")
 	}
-	switch {
-	case strings.EqualFold(u.Scheme, "http"):
-	case strings.EqualFold(u.Scheme, "https"):
-		return nil, errors.New("transport: URL " + strconv.Quote(u.Redacted()) +
-			": https is not supported by the raw HTTP/1.1 client, which speaks cleartext only; use an http:// URL")
-	default:
-		return nil, errors.New("transport: URL " + strconv.Quote(u.Redacted()) +
-			" has scheme " + strconv.Quote(u.Scheme) + "; the HTTP/1.1 client supports only http")
-	}
-	if u.User != nil {
-		return nil, errors.New("transport: URL " + strconv.Quote(u.Redacted()) +
-			" has user info, which the HTTP/1.1 client does not send; remove it and set an Authorization header")
-	}
-	host := u.Hostname()
-	if host == "" {
-		return nil, errors.New("transport: URL " + strconv.Quote(u.String()) + " has no host; want http://host[:port]/path")
-	}
-	port := u.Port()
-	if port == "" {
-		port = "80"
-	} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return nil, errors.New("transport: URL port " + strconv.Quote(port) + " is invalid; want a number from 1 to 65535")
-	}
-	target := u.RequestURI()
-	if i := strings.IndexFunc(target, func(r rune) bool { return r <= ' ' || r == 0x7f }); i >= 0 {
-		return nil, errors.New("transport: request target " + strconv.Quote(target) +
-			" contains a space or control character; escape it in the URL")
+	host, port, target, err := checkH1URL(u)
+	if err != nil {
+		return nil, err
 	}
 	if spec.Timeout <= 0 {
 		return nil, errors.New("transport: Timeout " + spec.Timeout.String() + " is invalid; want a duration > 0")
@@ -121,6 +96,54 @@ func newH1Target(spec *Spec) (*h1Target, error) {
 	if hostHeader == "" {
 		hostHeader = u.Host
 	}
+	return &h1Target{
+		req:     encodeH1Request(spec, method, target, hostHeader),
+		addr:    net.JoinHostPort(host, port),
+		dial:    spec.dialer(),
+		timeout: spec.Timeout,
+		head:    method == "HEAD",
+	}, nil
+}
+
+// checkH1URL checks that u is one the cleartext HTTP/1.1 client can send
+// to, and returns its host, its port (80 when it has none) and the request
+// target.
+func checkH1URL(u *url.URL) (host, port, target string, err error) {
+	switch {
+	case strings.EqualFold(u.Scheme, "http"):
+	case strings.EqualFold(u.Scheme, "https"):
+		return "", "", "", errors.New("transport: URL " + strconv.Quote(u.Redacted()) +
+			": https is not supported by the raw HTTP/1.1 client, which speaks cleartext only; use an http:// URL")
+	default:
+		return "", "", "", errors.New("transport: URL " + strconv.Quote(u.Redacted()) +
+			" has scheme " + strconv.Quote(u.Scheme) + "; the HTTP/1.1 client supports only http")
+	}
+	if u.User != nil {
+		return "", "", "", errors.New("transport: URL " + strconv.Quote(u.Redacted()) +
+			" has user info, which the HTTP/1.1 client does not send; remove it and set an Authorization header")
+	}
+	host = u.Hostname()
+	if host == "" {
+		return "", "", "", errors.New("transport: URL " + strconv.Quote(u.String()) + " has no host; want http://host[:port]/path")
+	}
+	port = u.Port()
+	if port == "" {
+		port = "80"
+	} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return "", "", "", errors.New("transport: URL port " + strconv.Quote(port) + " is invalid; want a number from 1 to 65535")
+	}
+	target = u.RequestURI()
+	if i := strings.IndexFunc(target, func(r rune) bool { return r <= ' ' || r == 0x7f }); i >= 0 {
+		return "", "", "", errors.New("transport: request target " + strconv.Quote(target) +
+			" contains a space or control character; escape it in the URL")
+	}
+	return host, port, target, nil
+}
+
+// encodeH1Request encodes the request once, as every connection sends it:
+// the request line, Host, the other fields sorted by name, and the body
+// with its Content-Length.
+func encodeH1Request(spec *Spec, method, target, hostHeader string) []byte {
 	names := make([]string, 0, len(spec.Header))
 	for name := range spec.Header {
 		if !strings.EqualFold(name, "Host") {
@@ -150,15 +173,7 @@ func newH1Target(spec *Spec) (*h1Target, error) {
 		req = append(req, "\r\n"...)
 	}
 	req = append(req, "\r\n"...)
-	req = append(req, spec.Body...)
-
-	return &h1Target{
-		req:     req,
-		addr:    net.JoinHostPort(host, port),
-		dial:    spec.dialer(),
-		timeout: spec.Timeout,
-		head:    method == "HEAD",
-	}, nil
+	return append(req, spec.Body...)
 }
 
 func (t *h1Target) open() *h1Conn {
@@ -354,510 +369,4 @@ func (c *h1Conn) closeConn() error {
 	c.rd.reset(nil)
 	c.idle.reset(nil)
 	return err
-}
-
-// respReader parses HTTP/1.1 responses from src through a reusable buffer.
-// It keeps only what it needs to frame each response (status and the
-// Content-Length, Transfer-Encoding and Connection fields) and discards
-// bodies. It never consumes bytes past the end of a response: any that were
-// read stay buffered, so responses can be read back to back.
-type respReader struct {
-	src      io.Reader
-	buf      []byte
-	r, w     int   // buf[r:w] is read but not consumed
-	err      error // from src, returned once buf[r:w] is used up
-	received int64 // bytes read from src since the caller last zeroed it
-	max      int   // see h1MaxHead
-}
-
-// reset prepares the reader for a new connection.
-func (p *respReader) reset(src io.Reader) {
-	p.src, p.r, p.w, p.err, p.received = src, 0, 0, nil, 0
-}
-
-// buffered returns how many read bytes were not consumed.
-func (p *respReader) buffered() int { return p.w - p.r }
-
-// respHead holds what framing needs from one response head.
-type respHead struct {
-	status    int
-	http10    bool  // HTTP/1.0: the connection closes unless keepAlive
-	length    int64 // Content-Length, or -1 without one
-	te        bool  // a Transfer-Encoding field named a coding
-	chunked   bool  // chunked is the last transfer coding
-	close     bool  // Connection: close
-	keepAlive bool  // Connection: keep-alive
-	lastFrame bool  // the last field read frames the message (for obs-fold)
-}
-
-// response reads one response, skipping interim 1xx responses, and
-// discards its body. head says the request was HEAD. It returns the final
-// status and whether the connection may carry another request.
-//
-// Errors from src are returned as they are, except that an end of input
-// after the response began is io.ErrUnexpectedEOF; an end of input before
-// any byte is io.EOF. Malformed input is an *Error of KindProtocol.
-func (p *respReader) response(head bool) (status int, keepAlive bool, err error) {
-	budget := p.max
-	var h respHead
-	for first := true; ; first = false {
-		if err := p.readHead(&h, &budget); err != nil {
-			if err == io.EOF && !first {
-				err = io.ErrUnexpectedEOF
-			}
-			return 0, false, err
-		}
-		if h.status >= 200 {
-			break
-		}
-		if h.status == 101 {
-			return 0, false, protocolError("unexpected 101 Switching Protocols; no upgrade was requested", nil)
-		}
-	}
-
-	keepAlive = !h.close && (!h.http10 || h.keepAlive)
-	switch {
-	case head || h.status == 204 || h.status == 304:
-		// No body, whatever the fields say.
-	case h.te:
-		if h.length >= 0 {
-			// Both fields: Transfer-Encoding wins, but the connection
-			// must not be reused (RFC 9112, section 6.3).
-			keepAlive = false
-		}
-		if !h.chunked {
-			if err := p.discardToEOF(); err != nil {
-				return 0, false, err
-			}
-			return h.status, false, nil
-		}
-		if err := p.discardChunked(); err != nil {
-			return 0, false, err
-		}
-	case h.length >= 0:
-		if err := p.discard(h.length); err != nil {
-			return 0, false, err
-		}
-	default:
-		if err := p.discardToEOF(); err != nil {
-			return 0, false, err
-		}
-		keepAlive = false
-	}
-	return h.status, keepAlive, nil
-}
-
-// readHead reads a status line and header fields into h, charging their
-// bytes to budget.
-func (p *respReader) readHead(h *respHead, budget *int) error {
-	*h = respHead{length: -1}
-	line, err := p.line(budget)
-	if err != nil {
-		return err
-	}
-	if err := parseStatusLine(line, h); err != nil {
-		return err
-	}
-	for {
-		line, err := p.line(budget)
-		if err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return err
-		}
-		if len(line) == 0 {
-			return nil
-		}
-		if err := parseField(line, h); err != nil {
-			return err
-		}
-	}
-}
-
-// parseStatusLine parses "HTTP/1.x NNN[ reason]".
-func parseStatusLine(line []byte, h *respHead) error {
-	if len(line) < 12 || string(line[:7]) != "HTTP/1." || !isDigit(line[7]) || line[8] != ' ' ||
-		(len(line) > 12 && line[12] != ' ') {
-		return protocolError("malformed status line", line)
-	}
-	code := line[9:12]
-	if !isDigit(code[0]) || !isDigit(code[1]) || !isDigit(code[2]) || code[0] == '0' {
-		return protocolError("malformed status code", line)
-	}
-	h.status = int(code[0]-'0')*100 + int(code[1]-'0')*10 + int(code[2]-'0')
-	h.http10 = line[7] == '0'
-	return nil
-}
-
-// parseField records the framing fields of one header line in h.
-func parseField(line []byte, h *respHead) error {
-	if line[0] == ' ' || line[0] == '\t' {
-		// Obsolete line folding continues the previous field. Harmless
-		// for fields we ignore; ambiguous for those that frame the body.
-		if h.lastFrame {
-			return protocolError("folded framing header field", line)
-		}
-		return nil
-	}
-	colon := bytes.IndexByte(line, ':')
-	if colon <= 0 || !isTokenBytes(line[:colon]) {
-		return protocolError("malformed header field", line)
-	}
-	name, value := line[:colon], trimOWS(line[colon+1:])
-	h.lastFrame = true
-	switch {
-	case equalFoldASCII(name, "content-length"):
-		n, ok := parseContentLength(value)
-		if !ok || (h.length >= 0 && n != h.length) {
-			return protocolError("invalid Content-Length", line)
-		}
-		h.length = n
-	case equalFoldASCII(name, "transfer-encoding"):
-		for v := value; len(v) > 0; {
-			var tok []byte
-			tok, v = nextListItem(v)
-			if len(tok) > 0 {
-				h.te = true
-				h.chunked = equalFoldASCII(tok, "chunked")
-			}
-		}
-	case equalFoldASCII(name, "connection"):
-		for v := value; len(v) > 0; {
-			var tok []byte
-			tok, v = nextListItem(v)
-			switch {
-			case equalFoldASCII(tok, "close"):
-				h.close = true
-			case equalFoldASCII(tok, "keep-alive"):
-				h.keepAlive = true
-			}
-		}
-	default:
-		h.lastFrame = false
-	}
-	return nil
-}
-
-// discardChunked consumes a chunked body, its chunk extensions and its
-// trailer section.
-func (p *respReader) discardChunked() error {
-	for {
-		budget := p.max
-		line, err := p.line(&budget)
-		if err != nil {
-			return unexpectedEOF(err)
-		}
-		size, ok := parseChunkSize(line)
-		if !ok {
-			return protocolError("malformed chunk size line", line)
-		}
-		if size == 0 {
-			break
-		}
-		if err := p.discard(size); err != nil {
-			return err
-		}
-		line, err = p.line(&budget)
-		if err != nil {
-			return unexpectedEOF(err)
-		}
-		if len(line) != 0 {
-			return protocolError("chunk data longer than its size", line)
-		}
-	}
-	budget := p.max
-	for {
-		line, err := p.line(&budget)
-		if err != nil {
-			return unexpectedEOF(err)
-		}
-		if len(line) == 0 {
-			return nil
-		}
-	}
-}
-
-// discard consumes n body bytes.
-func (p *respReader) discard(n int64) error {
-	for {
-		k := int64(p.w - p.r)
-		if k >= n {
-			p.r += int(n)
-			return nil
-		}
-		n -= k
-		p.r = p.w
-		if err := p.fill(); err != nil {
-			return unexpectedEOF(err)
-		}
-	}
-}
-
-// discardToEOF consumes a body that ends when the connection does.
-func (p *respReader) discardToEOF() error {
-	for {
-		p.r = p.w
-		if err := p.fill(); err != nil {
-			if err == io.EOF {
-				return nil
-			}
-			return err
-		}
-	}
-}
-
-// line consumes the next line and returns it without its LF or CRLF. The
-// slice is valid until the next read. The line's bytes are charged to
-// budget; a line that would exceed it, or the buffer's limit, is a
-// protocol error. At the end of input, line returns io.EOF if no byte of
-// the line was read and io.ErrUnexpectedEOF otherwise.
-func (p *respReader) line(budget *int) ([]byte, error) {
-	seen := 0 // bytes after p.r known to hold no LF
-	for {
-		if i := bytes.IndexByte(p.buf[p.r+seen:p.w], '\n'); i >= 0 {
-			end := p.r + seen + i
-			if end+1-p.r > *budget {
-				return nil, p.tooLong(p.buf[p.r:end])
-			}
-			*budget -= end + 1 - p.r
-			line := p.buf[p.r:end]
-			p.r = end + 1
-			if n := len(line); n > 0 && line[n-1] == '\r' {
-				line = line[:n-1]
-			}
-			return line, nil
-		}
-		seen = p.w - p.r
-		if seen >= *budget {
-			return nil, p.tooLong(p.buf[p.r:p.w])
-		}
-		if err := p.fill(); err != nil {
-			if err == io.EOF && p.r < p.w {
-				err = io.ErrUnexpectedEOF
-			}
-			return nil, err
-		}
-	}
-}
-
-// fill reads more bytes into the buffer, making room first by dropping
-// consumed bytes or, when the buffer is full of unconsumed ones, by growing
-// it up to p.max.
-func (p *respReader) fill() error {
-	if p.err != nil {
-		return p.err
-	}
-	if p.r == p.w {
-		p.r, p.w = 0, 0
-	}
-	if p.w == len(p.buf) {
-		if p.r > 0 {
-			p.w = copy(p.buf, p.buf[p.r:p.w])
-			p.r = 0
-		} else {
-			if len(p.buf) >= p.max {
-				return p.tooLong(p.buf[:p.w])
-			}
-			buf := make([]byte, min(max(2*len(p.buf), 512), p.max))
-			copy(buf, p.buf[:p.w])
-			p.buf = buf
-		}
-	}
-	for range 100 {
-		n, err := p.src.Read(p.buf[p.w:])
-		if n < 0 || n > len(p.buf)-p.w {
-			p.err = errors.New("transport: reader returned an invalid count " + strconv.Itoa(n))
-			return p.err
-		}
-		p.w += n
-		p.received += int64(n)
-		if err != nil {
-			p.err = err
-			if n > 0 {
-				return nil
-			}
-			return err
-		}
-		if n > 0 {
-			return nil
-		}
-	}
-	p.err = io.ErrNoProgress
-	return p.err
-}
-
-func (p *respReader) tooLong(near []byte) error {
-	return protocolError("response head, trailer section or line longer than "+strconv.Itoa(p.max)+" bytes", near)
-}
-
-func unexpectedEOF(err error) error {
-	if err == io.EOF {
-		return io.ErrUnexpectedEOF
-	}
-	return err
-}
-
-// responseError describes a malformed response.
-type responseError struct {
-	msg  string
-	near string // the offending input, truncated
-}
-
-func (e *responseError) Error() string {
-	if e.near == "" {
-		return "http1: " + e.msg
-	}
-	return "http1: " + e.msg + " near " + strconv.Quote(e.near)
-}
-
-// protocolError returns a KindProtocol *Error. It copies up to 64 bytes of
-// near, which may alias the read buffer.
-func protocolError(msg string, near []byte) error {
-	if len(near) > 64 {
-		near = near[:64]
-	}
-	return &Error{Kind: KindProtocol, Err: &responseError{msg: msg, near: string(near)}}
-}
-
-// parseContentLength parses a Content-Length value: a decimal number, or a
-// comma-separated list of the same number repeated.
-func parseContentLength(v []byte) (int64, bool) {
-	n := int64(-1)
-	for {
-		part, rest, more := bytes.Cut(v, []byte{','})
-		m, ok := parseDecimal(trimOWS(part))
-		if !ok || (n >= 0 && m != n) {
-			return 0, false
-		}
-		n = m
-		if !more {
-			return n, true
-		}
-		v = rest
-	}
-}
-
-// parseDecimal parses a non-negative decimal of at most 18 significant
-// digits, so that it fits an int64.
-func parseDecimal(b []byte) (int64, bool) {
-	if len(b) == 0 {
-		return 0, false
-	}
-	b = bytes.TrimLeft(b, "0")
-	if len(b) > 18 {
-		return 0, false
-	}
-	var n int64
-	for _, c := range b {
-		if !isDigit(c) {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, true
-}
-
-// parseChunkSize parses "HEX[ BWS][;ext...]" with at most 15 significant
-// hex digits.
-func parseChunkSize(line []byte) (int64, bool) {
-	var n int64
-	i, sig := 0, 0
-	for ; i < len(line); i++ {
-		d, ok := unhex(line[i])
-		if !ok {
-			break
-		}
-		if n == 0 && d == 0 {
-			continue
-		}
-		if sig++; sig > 15 {
-			return 0, false
-		}
-		n = n<<4 | int64(d)
-	}
-	if i == 0 {
-		return 0, false
-	}
-	rest := bytes.TrimLeft(line[i:], " \t")
-	if len(rest) > 0 && rest[0] != ';' {
-		return 0, false
-	}
-	return n, true
-}
-
-// nextListItem splits the first element off a comma-separated field value
-// and trims optional whitespace around it.
-func nextListItem(v []byte) (item, rest []byte) {
-	item, rest, _ = bytes.Cut(v, []byte{','})
-	return trimOWS(item), rest
-}
-
-func trimOWS(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
-		b = b[:len(b)-1]
-	}
-	return b
-}
-
-// equalFoldASCII reports whether b equals lower, ignoring ASCII case.
-// lower must be lower-case.
-func equalFoldASCII(b []byte, lower string) bool {
-	if len(b) != len(lower) {
-		return false
-	}
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
-}
-
-// isTokenChar reports whether c may appear in an HTTP token (RFC 9110,
-// section 5.6.2).
-func isTokenChar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+.^_`|~", c) >= 0
-}
-
-func isToken(s string) bool {
-	for i := range len(s) {
-		if !isTokenChar(s[i]) {
-			return false
-		}
-	}
-	return s != ""
-}
-
-func isTokenBytes(b []byte) bool {
-	for _, c := range b {
-		if !isTokenChar(c) {
-			return false
-		}
-	}
-	return len(b) > 0
 }

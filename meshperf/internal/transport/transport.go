@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/meshperf/meshperf/internal/httpsyntax"
 )
 
 // DialFunc opens a network connection. Fixtures replace the default to open
@@ -57,7 +59,7 @@ func (s *Spec) MethodOf() string {
 // are quoted in errors, never printed raw.
 func checkFields(spec *Spec) (host string, err error) {
 	method := spec.MethodOf()
-	if !isToken(method) {
+	if !httpsyntax.IsToken(method) {
 		return "", errors.New("transport: method " + strconv.Quote(method) +
 			" is not a valid HTTP token; want letters, digits or !#$%&'*+-.^_`|~, e.g. GET")
 	}
@@ -66,7 +68,7 @@ func checkFields(spec *Spec) (host string, err error) {
 	}
 	hosts := 0
 	for name, values := range spec.Header {
-		if !isToken(name) {
+		if !httpsyntax.IsToken(name) {
 			return "", errors.New("transport: header name " + strconv.Quote(name) +
 				" is not a valid HTTP token; want letters, digits or !#$%&'*+-.^_`|~")
 		}
