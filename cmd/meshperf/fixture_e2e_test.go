@@ -17,6 +17,7 @@ import (
 	"github.com/meshperf/meshperf/fixtures/kube"
 	"github.com/meshperf/meshperf/fixtures/kube/localcluster"
 	"github.com/meshperf/meshperf/internal/testenv"
+	"github.com/meshperf/meshperf/meshperf"
 )
 
 // twoSteps is a two-step sweep (baseline and both at one concurrency),
@@ -190,5 +191,28 @@ func needKube(t *testing.T) {
 			_, err = exec.LookPath("ctr")
 		}
 		testenv.Need(t, "kube", err)
+	}
+}
+
+// TestSweepRequestFlagsReachTheLoad: sweep's request flags reach each
+// step's load through the fixture, and the document's config records
+// them.
+func TestSweepRequestFlagsReachTheLoad(t *testing.T) {
+	testenv.Long(t, "brings up the local fixture")
+	podMeshperf(t)
+	out := filepath.Join(t.TempDir(), "h2.json")
+	code, stdout, stderr := runCLI(t, "sweep", "-loopback", "-mode", "baseline", "-c", "1", "-qps", "50", "-t", "500ms",
+		"-warmup", "100ms", "-h2", "-H", "X-Test: 1", "-payload-size", "16", "-json", out)
+	if code != exitOK {
+		t.Fatalf("sweep -h2: exit %d\n%s%s", code, stdout, stderr)
+	}
+	doc := readDoc(t, out)
+	if len(doc.Steps) != 1 || doc.Steps[0].Protocol != meshperf.H2C || doc.Steps[0].Requests == 0 {
+		t.Fatalf("steps = %+v, want one h2c step with requests", doc.Steps)
+	}
+	var raw struct{ Config map[string]string }
+	readJSON(t, out, &raw)
+	if c := raw.Config; c["protocol"] != "h2c" || c["headers"] != "X-Test: 1" || c["payload_size"] != "16" {
+		t.Errorf("config = %v, want the protocol, header and payload size", c)
 	}
 }
