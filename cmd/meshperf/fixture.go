@@ -68,6 +68,8 @@ type fixtureFlags struct {
 // addFixtureFlags defines the fixture's flags; fixture is -fixture's
 // default ("" for none).
 func addFixtureFlags(fs *flag.FlagSet, fixture string) *fixtureFlags {
+	// -clients and -lifetime default to kube.DefaultClients and
+	// kube.DefaultLifetime, spelt out: the pods' build has no kube package.
 	return &fixtureFlags{
 		fixture:      fs.String("fixture", fixture, "the fixture to bring up: local (processes), docker (containers) or kube (pods in the cluster KUBECONFIG names)"),
 		sidecar:      fs.String("sidecar", string(local.DefaultSidecar), "sidecar: builtin, haproxy, nginx, envoy or pipy (docker: builtin, haproxy or nginx; kube: other than builtin needs -sidecar-image)"),
