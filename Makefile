@@ -67,7 +67,7 @@ examples:
 ## once (delete out/ci-gate/baseline.json to record it again), measures again,
 ## and fails when meshperf compare finds a significant crossing of GATE.
 ## Inject a regression with CI_GATE_APP_DELAY=2ms.
-GATE       ?= p50>+25%,p99>+50%,err>+0.5%,sidecar_cpu>+25%
+GATE       ?= p50>+25%,p99>+50%,err>+0.5%,total_sidecar_cpu>+25%
 GATE_COUNT ?= 5
 ci-gate:
 	$(GO) build -o $(BIN)/meshperf ./cmd/meshperf

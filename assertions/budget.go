@@ -13,7 +13,9 @@ import (
 )
 
 // DefaultMaxErrorRate is the error-rate ceiling used when a Budget's or an
-// Overhead's MaxErrorRate is 0: 1% of requests.
+// Overhead's MaxErrorRate is 0: 1% of requests. It judges a measured run;
+// meshperf.DefaultAbortErrorRate (10%) is the share above which a run is
+// no measurement and never reaches a budget.
 const DefaultMaxErrorRate = 0.01
 
 // NoErrors, as a MaxErrorRate, allows no failed request at all. (Zero
@@ -42,13 +44,6 @@ const (
 const (
 	MetricUnsent   = "unsent"
 	MetricOverflow = "overflow"
-)
-
-// Resource keys of meshperf.Result.Resources.
-const (
-	ClientSidecar = "client-sidecar"
-	ServerSidecar = "server-sidecar"
-	App           = "app"
 )
 
 // Budget holds limits on one Result. A zero field sets no limit, except
@@ -99,7 +94,8 @@ type Budget struct {
 	// sidecars.
 	TotalSidecarCPU    meshperf.CPU
 	TotalSidecarMemory meshperf.Bytes
-	// AppCPU applies to the app; when set, the app must have readings.
+	// AppCPU applies to the app (per instance, as the sidecar ceilings);
+	// when set, the app must have readings.
 	AppCPU meshperf.CPU
 }
 
@@ -152,35 +148,37 @@ func (b Budget) Evaluate(res *meshperf.Result) error {
 	e := evaluation{res: res, step: StepOf(res)}
 	e.health(b.MaxErrorRate)
 	e.delivery(b.MaxUnsent)
-	if res.Latency.Count > 0 {
-		for _, l := range []struct {
-			metric     string
-			limit, got time.Duration
-		}{
-			{"p50", b.P50, res.Latency.P50}, {"p90", b.P90, res.Latency.P90}, {"p99", b.P99, res.Latency.P99},
-			{"p999", b.P999, res.Latency.P999}, {"max", b.Max, res.Latency.Max},
-		} {
-			if l.limit > 0 && l.got > l.limit {
-				e.add(&Violation{Metric: l.metric, Limit: l.limit, Got: l.got})
-			}
+	for _, l := range []struct {
+		metric string
+		limit  time.Duration
+	}{{"p50", b.P50}, {"p90", b.P90}, {"p99", b.P99}, {"p999", b.P999}, {"max", b.Max}} {
+		if got, ok := value(l.metric, res); ok && l.limit > 0 && time.Duration(got) > l.limit {
+			e.add(&Violation{Metric: l.metric, Limit: l.limit, Got: time.Duration(got)})
 		}
 	}
-	if b.MinQPSRatio > 0 && res.RequestedQPS > 0 {
-		if r := res.ActualQPS / res.RequestedQPS; r < b.MinQPSRatio {
-			e.add(&Violation{Metric: "qps_ratio", Limit: Percent(100 * b.MinQPSRatio), Got: Percent(100 * r), Floor: true})
-		}
+	if r, ok := value("qps_ratio", res); ok && b.MinQPSRatio > 0 && r < b.MinQPSRatio {
+		e.add(&Violation{Metric: "qps_ratio", Limit: Percent(100 * b.MinQPSRatio), Got: Percent(100 * r), Floor: true})
 	}
 	b.sidecars(&e)
 	if b.AppCPU > 0 {
-		if r, ok := res.Resources[App]; !ok {
+		if r, ok := res.Resources[meshperf.App]; !ok {
 			e.add(&Violation{Metric: "app_cpu", Limit: b.AppCPU})
 		} else if r.Unreliable != "" {
 			e.add(&Violation{Metric: "app_cpu", Limit: b.AppCPU, Reason: "unreliable: " + r.Unreliable})
-		} else if r.CPUMean > b.AppCPU {
-			e.add(&Violation{Metric: "app_cpu", Limit: b.AppCPU, Got: r.CPUMean})
+		} else if cpu, _ := r.PerInstance(); cpu > b.AppCPU {
+			e.add(&Violation{Metric: "app_cpu", Limit: b.AppCPU, Got: cpu})
 		}
 	}
 	return e.err()
+}
+
+// value reads the word metric of meshperf.Metrics from res.
+func value(metric string, res *meshperf.Result) (float64, bool) {
+	m, ok := meshperf.LookupMetric(metric)
+	if !ok {
+		return 0, false
+	}
+	return m.Value(res)
 }
 
 // sidecars checks the sidecar ceilings.
@@ -199,8 +197,8 @@ func (b Budget) sidecars(e *evaluation) {
 		cpu         meshperf.CPU
 		mem         meshperf.Bytes
 	}{
-		{ClientSidecar, "client_sidecar", b.ClientSidecarCPU, b.ClientSidecarMemory},
-		{ServerSidecar, "server_sidecar", b.ServerSidecarCPU, b.ServerSidecarMemory},
+		{meshperf.ClientSidecar, "client_sidecar", b.ClientSidecarCPU, b.ClientSidecarMemory},
+		{meshperf.ServerSidecar, "server_sidecar", b.ServerSidecarCPU, b.ServerSidecarMemory},
 	} {
 		r, ok := e.res.Resources[s.key]
 		if !ok {
@@ -274,9 +272,9 @@ func expectSidecar(mode, key string) bool {
 	case "both":
 		return true
 	case "client-only":
-		return key == ClientSidecar
+		return key == meshperf.ClientSidecar
 	case "server-only":
-		return key == ServerSidecar
+		return key == meshperf.ServerSidecar
 	}
 	return false
 }

@@ -22,7 +22,7 @@ func TestBudgetSidecarFiguresMustBeReliable(t *testing.T) {
 		}
 	}
 	threePods := func(r *meshperf.Result) {
-		r.Resources[ClientSidecar] = meshperf.Resources{CPUMean: 300 * meshperf.Millicore, WorkingSetMax: 60 * meshperf.MiB, Samples: 5,
+		r.Resources[meshperf.ClientSidecar] = meshperf.Resources{CPUMean: 300 * meshperf.Millicore, WorkingSetMax: 60 * meshperf.MiB, Samples: 5,
 			Pods: 3, BusiestPodCPU: 120 * meshperf.Millicore, LargestPodWorkingSet: 21 * meshperf.MiB}
 	}
 	tests := []struct {
@@ -33,14 +33,14 @@ func TestBudgetSidecarFiguresMustBeReliable(t *testing.T) {
 		wantReason string   // in every violation's message
 	}{
 		{name: "unreliable server sidecar fails SidecarCPU", budget: Budget{SidecarCPU: 500 * meshperf.Millicore},
-			res: result(unreliable(ServerSidecar)), want: []string{"server_sidecar_cpu"}, wantReason: "unreliable: " + why},
+			res: result(unreliable(meshperf.ServerSidecar)), want: []string{"server_sidecar_cpu"}, wantReason: "unreliable: " + why},
 		{name: "unreliable client sidecar fails SidecarMemory", budget: Budget{SidecarMemory: 128 * meshperf.MiB},
-			res: result(unreliable(ClientSidecar)), want: []string{"client_sidecar_mem"}, wantReason: why},
+			res: result(unreliable(meshperf.ClientSidecar)), want: []string{"client_sidecar_mem"}, wantReason: why},
 		{name: "unreliable fails a named ceiling and a total", budget: Budget{ServerSidecarCPU: meshperf.Core, TotalSidecarMemory: meshperf.GiB},
-			res: result(unreliable(ServerSidecar)), want: []string{"server_sidecar_cpu", "server_sidecar_mem"}, wantReason: why},
-		{name: "unreliable app fails AppCPU", budget: Budget{AppCPU: meshperf.Core}, res: result(unreliable(App)),
+			res: result(unreliable(meshperf.ServerSidecar)), want: []string{"server_sidecar_cpu", "server_sidecar_mem"}, wantReason: why},
+		{name: "unreliable app fails AppCPU", budget: Budget{AppCPU: meshperf.Core}, res: result(unreliable(meshperf.App)),
 			want: []string{"app_cpu"}, wantReason: why},
-		{name: "unreliable figure without a ceiling on it passes", budget: Budget{P99: 1e9}, res: result(unreliable(ServerSidecar))},
+		{name: "unreliable figure without a ceiling on it passes", budget: Budget{P99: 1e9}, res: result(unreliable(meshperf.ServerSidecar))},
 		{name: "several pods: per-sidecar ceiling on the busiest pod", budget: Budget{SidecarCPU: 150 * meshperf.Millicore, SidecarMemory: 32 * meshperf.MiB},
 			res: result(threePods)},
 		{name: "several pods: the busiest pod over the ceiling", budget: Budget{ClientSidecarCPU: 100 * meshperf.Millicore},
@@ -69,9 +69,9 @@ func TestBudgetSidecarFiguresMustBeReliable(t *testing.T) {
 // An overhead on CPU fails when either side's figures are unreliable.
 func TestOverheadCPUMustBeReliable(t *testing.T) {
 	meshed := result(func(r *meshperf.Result) {
-		x := r.Resources[ServerSidecar]
+		x := r.Resources[meshperf.ServerSidecar]
 		x.Unreliable = "1 reading"
-		r.Resources[ServerSidecar] = x
+		r.Resources[meshperf.ServerSidecar] = x
 	})
 	err := Overhead{CPU: meshperf.Core}.Evaluate(baseline(), meshed)
 	if got := metrics(err); !slices.Equal(got, []string{"overhead_cpu"}) || !strings.Contains(err.Error(), "unreliable: meshed server-sidecar: 1 reading") {

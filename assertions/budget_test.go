@@ -70,11 +70,11 @@ func TestBudgetEvaluate(t *testing.T) {
 			r.Resources = nil
 		}), want: []string{"client_sidecar_cpu", "server_sidecar_cpu"}},
 		{name: "missing sidecar with memory ceilings only", budget: Budget{TotalSidecarMemory: meshperf.GiB}, res: result(func(r *meshperf.Result) {
-			delete(r.Resources, ServerSidecar)
+			delete(r.Resources, meshperf.ServerSidecar)
 		}), want: []string{"server_sidecar_mem"}},
 		{name: "client-only step needs the client sidecar only", budget: Budget{SidecarMemory: meshperf.GiB}, res: result(func(r *meshperf.Result) {
 			r.Labels["mode"] = "client-only"
-			delete(r.Resources, ServerSidecar)
+			delete(r.Resources, meshperf.ServerSidecar)
 		})},
 		{name: "unsent over the default ceiling fails", budget: Budget{P99: time.Minute}, res: result(func(r *meshperf.Result) {
 			// meshperf load -qps 100 -c 1 against a 50 ms server: 59 sent, 241 unsent.
@@ -188,7 +188,7 @@ func TestCheckGolden(t *testing.T) {
 				SidecarMemory: 128 * meshperf.MiB, MinQPSRatio: 0.99}.Check(ft, result(func(r *meshperf.Result) {
 				r.StatusCodes = map[int]int64{200: 995, 503: 5}
 				r.ActualQPS = 987.5
-				delete(r.Resources, ClientSidecar)
+				delete(r.Resources, meshperf.ClientSidecar)
 			}))
 		}},
 		{name: "Budget.Check zero samples", check: func(ft *fakeT) {

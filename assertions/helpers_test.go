@@ -79,9 +79,9 @@ func result(edit ...func(*meshperf.Result)) *meshperf.Result {
 			P99: 400 * time.Microsecond, P999: time.Millisecond, Max: 2 * time.Millisecond,
 		},
 		Resources: map[string]meshperf.Resources{
-			ClientSidecar: {CPUMean: 100 * meshperf.Millicore, CPUMax: 150 * meshperf.Millicore, WorkingSetMean: 18 * meshperf.MiB, WorkingSetMax: 20 * meshperf.MiB},
-			ServerSidecar: {CPUMean: 100 * meshperf.Millicore, CPUMax: 150 * meshperf.Millicore, WorkingSetMean: 18 * meshperf.MiB, WorkingSetMax: 20 * meshperf.MiB},
-			App:           {CPUMean: 300 * meshperf.Millicore, CPUMax: 400 * meshperf.Millicore, WorkingSetMax: 10 * meshperf.MiB},
+			meshperf.ClientSidecar: {CPUMean: 100 * meshperf.Millicore, CPUMax: 150 * meshperf.Millicore, WorkingSetMean: 18 * meshperf.MiB, WorkingSetMax: 20 * meshperf.MiB},
+			meshperf.ServerSidecar: {CPUMean: 100 * meshperf.Millicore, CPUMax: 150 * meshperf.Millicore, WorkingSetMean: 18 * meshperf.MiB, WorkingSetMax: 20 * meshperf.MiB},
+			meshperf.App:           {CPUMean: 300 * meshperf.Millicore, CPUMax: 400 * meshperf.Millicore, WorkingSetMax: 10 * meshperf.MiB},
 		},
 	}
 	for _, e := range edit {
@@ -96,7 +96,7 @@ func baseline(edit ...func(*meshperf.Result)) *meshperf.Result {
 		r.Labels = map[string]string{"mode": "baseline"}
 		r.Latency.P50, r.Latency.P90, r.Latency.P99 = 150*time.Microsecond, 220*time.Microsecond, 300*time.Microsecond
 		r.Latency.P999, r.Latency.Max = 800*time.Microsecond, 1500*time.Microsecond
-		r.Resources = map[string]meshperf.Resources{App: {CPUMean: 250 * meshperf.Millicore}}
+		r.Resources = map[string]meshperf.Resources{meshperf.App: {CPUMean: 250 * meshperf.Millicore}}
 	}}, edit...)...)
 }
 

@@ -1,6 +1,7 @@
 package assertions
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -62,7 +63,7 @@ func (o Overhead) EvaluateRuns(baseline, meshed []*meshperf.Result) error {
 	if len(baseline) == 0 || len(meshed) == 0 {
 		return fmt.Errorf("assertions: Overhead.EvaluateRuns: %d baseline and %d meshed runs: each side needs at least one", len(baseline), len(meshed))
 	}
-	var vs Violations
+	j := runsJudge{o: o, level: cmp.Or(o.Confidence, stats.DefaultConfidence), step: StepOf(meshed[0])}
 	healthy := true
 	for _, r := range slices.Concat(baseline, meshed) {
 		if r == nil {
@@ -74,98 +75,121 @@ func (o Overhead) EvaluateRuns(baseline, meshed []*meshperf.Result) error {
 		if r.Latency.Count == 0 {
 			healthy = false
 		}
-		vs = append(vs, e.vs...)
+		j.vs = append(j.vs, e.vs...)
 	}
-	level := o.Confidence
-	if level == 0 {
-		level = stats.DefaultConfidence
-	}
-	step := StepOf(meshed[0])
-	var samples int64
 	for _, r := range meshed {
-		samples += r.Latency.Count
-	}
-	judge := func(metric string, limit Limit, base, mesh []float64, unit func(float64) fmt.Stringer) error {
-		s, err := stats.HodgesLehmann(base, mesh, level)
-		if err != nil {
-			return fmt.Errorf("assertions: Overhead.EvaluateRuns: %s: %w", metric, err)
-		}
-		ceiling, show := 0.0, unit
-		switch lim := limit.(type) {
-		case Percent:
-			m := stats.Median(base)
-			ceiling = float64(lim) / 100 * m
-			show = func(v float64) fmt.Stringer { return signed{relative(m, m+v)} }
-		case time.Duration:
-			ceiling = float64(lim)
-		case meshperf.CPU:
-			ceiling = float64(lim)
-		}
-		iv := Interval{Estimate: show(s.Estimate), Lo: show(s.Lo), Hi: show(s.Hi), Confidence: s.Confidence,
-			Requested: s.Requested, Baseline: len(base), Meshed: len(mesh), Verdict: s.Against(ceiling)}
-		if iv.Verdict == stats.Inconclusive {
-			iv.MoreRuns = s.MoreRuns(ceiling)
-		}
-		// Too few runs for an interval is missing data, which fails even
-		// with AllowInconclusive.
-		if iv.Verdict == stats.Breach || (iv.Verdict == stats.Inconclusive && (!o.AllowInconclusive || !s.Bounded())) {
-			vs = append(vs, &Violation{Metric: metric, Limit: limit, Got: iv, Samples: samples, Step: step})
-		}
-		return nil
+		j.samples += r.Latency.Count
 	}
 	if healthy {
-		for _, l := range []struct {
-			metric string
-			limit  Limit
-			get    func(*meshperf.Result) time.Duration
-		}{
-			{"overhead_p50", o.P50, func(r *meshperf.Result) time.Duration { return r.Latency.P50 }},
-			{"overhead_p90", o.P90, func(r *meshperf.Result) time.Duration { return r.Latency.P90 }},
-			{"overhead_p99", o.P99, func(r *meshperf.Result) time.Duration { return r.Latency.P99 }},
-			{"overhead_p999", o.P999, func(r *meshperf.Result) time.Duration { return r.Latency.P999 }},
-			{"overhead_max", o.Max, func(r *meshperf.Result) time.Duration { return r.Latency.Max }},
-		} {
-			if l.limit == nil {
-				continue
-			}
-			values := func(rs []*meshperf.Result) []float64 {
-				v := make([]float64, len(rs))
-				for i, r := range rs {
-					v[i] = float64(l.get(r))
-				}
-				return v
-			}
-			if err := judge(l.metric, l.limit, values(baseline), values(meshed),
-				func(v float64) fmt.Stringer { return signed{duration(v)} }); err != nil {
-				return err
-			}
-		}
-	}
-	if o.CPU != nil {
-		values := func(rs []*meshperf.Result) ([]float64, bool) {
-			v := make([]float64, len(rs))
-			for i, r := range rs {
-				c, ok := totalCPU(r)
-				if !ok {
-					return nil, false
-				}
-				v[i] = float64(c)
-			}
-			return v, true
-		}
-		base, bok := values(baseline)
-		mesh, mok := values(meshed)
-		if !bok || !mok {
-			vs = append(vs, &Violation{Metric: "overhead_cpu", Limit: o.CPU, Samples: samples, Step: step}) // not measured
-		} else if err := judge("overhead_cpu", o.CPU, base, mesh,
-			func(v float64) fmt.Stringer { return signed{cpu(v)} }); err != nil {
+		if err := j.latency(baseline, meshed); err != nil {
 			return err
 		}
 	}
-	if len(vs) == 0 {
+	if err := j.cpu(baseline, meshed); err != nil {
+		return err
+	}
+	if len(j.vs) == 0 {
 		return nil
 	}
-	return vs
+	return j.vs
+}
+
+// runsJudge holds what EvaluateRuns has found so far.
+type runsJudge struct {
+	o       Overhead
+	level   float64
+	step    Step
+	samples int64 // the meshed runs' answered requests
+	vs      Violations
+}
+
+// latency judges each latency ceiling of o that is set.
+func (j *runsJudge) latency(baseline, meshed []*meshperf.Result) error {
+	o := j.o
+	for _, l := range []struct {
+		metric string
+		limit  Limit
+		get    func(*meshperf.Result) time.Duration
+	}{
+		{"overhead_p50", o.P50, func(r *meshperf.Result) time.Duration { return r.Latency.P50 }},
+		{"overhead_p90", o.P90, func(r *meshperf.Result) time.Duration { return r.Latency.P90 }},
+		{"overhead_p99", o.P99, func(r *meshperf.Result) time.Duration { return r.Latency.P99 }},
+		{"overhead_p999", o.P999, func(r *meshperf.Result) time.Duration { return r.Latency.P999 }},
+		{"overhead_max", o.Max, func(r *meshperf.Result) time.Duration { return r.Latency.Max }},
+	} {
+		if l.limit == nil {
+			continue
+		}
+		values := func(rs []*meshperf.Result) []float64 {
+			v := make([]float64, len(rs))
+			for i, r := range rs {
+				v[i] = float64(l.get(r))
+			}
+			return v
+		}
+		if err := j.judge(l.metric, l.limit, values(baseline), values(meshed),
+			func(v float64) fmt.Stringer { return signed{duration(v)} }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cpu judges the CPU ceiling of o, when set: every run on both sides must
+// have its readings, or the ceiling fails as not measured.
+func (j *runsJudge) cpu(baseline, meshed []*meshperf.Result) error {
+	if j.o.CPU == nil {
+		return nil
+	}
+	values := func(rs []*meshperf.Result) ([]float64, bool) {
+		v := make([]float64, len(rs))
+		for i, r := range rs {
+			c, ok := totalCPU(r)
+			if !ok {
+				return nil, false
+			}
+			v[i] = float64(c)
+		}
+		return v, true
+	}
+	base, bok := values(baseline)
+	mesh, mok := values(meshed)
+	if !bok || !mok {
+		j.vs = append(j.vs, &Violation{Metric: "overhead_cpu", Limit: j.o.CPU, Samples: j.samples, Step: j.step}) // not measured
+		return nil
+	}
+	return j.judge("overhead_cpu", j.o.CPU, base, mesh, func(v float64) fmt.Stringer { return signed{cpu(v)} })
+}
+
+// judge estimates one metric's overhead and its interval, and records a
+// violation on a breach, or on an inconclusive verdict unless
+// AllowInconclusive (too few runs for an interval always fails: that is
+// missing data).
+func (j *runsJudge) judge(metric string, limit Limit, base, mesh []float64, unit func(float64) fmt.Stringer) error {
+	s, err := stats.HodgesLehmann(base, mesh, j.level)
+	if err != nil {
+		return fmt.Errorf("assertions: Overhead.EvaluateRuns: %s: %w", metric, err)
+	}
+	ceiling, show := 0.0, unit
+	switch lim := limit.(type) {
+	case Percent:
+		m := stats.Median(base)
+		ceiling = float64(lim) / 100 * m
+		show = func(v float64) fmt.Stringer { return signed{relative(m, m+v)} }
+	case time.Duration:
+		ceiling = float64(lim)
+	case meshperf.CPU:
+		ceiling = float64(lim)
+	}
+	iv := Interval{Estimate: show(s.Estimate), Lo: show(s.Lo), Hi: show(s.Hi), Confidence: s.Confidence,
+		Requested: s.Requested, Baseline: len(base), Meshed: len(mesh), Verdict: s.Against(ceiling)}
+	if iv.Verdict == stats.Inconclusive {
+		iv.MoreRuns = s.MoreRuns(ceiling)
+	}
+	if iv.Verdict == stats.Breach || (iv.Verdict == stats.Inconclusive && (!j.o.AllowInconclusive || !s.Bounded())) {
+		j.vs = append(j.vs, &Violation{Metric: metric, Limit: limit, Got: iv, Samples: j.samples, Step: j.step})
+	}
+	return nil
 }
 
 // duration converts nanoseconds to a Duration, keeping infinities at the

@@ -26,15 +26,15 @@ func runs(n int, meshed bool, shift time.Duration, cpuShift meshperf.CPU, edit .
 			if meshed { // result()'s latencies and CPU, made equal to baseline()'s before the shift
 				b := baseline()
 				r.Latency = b.Latency
-				r.Resources = map[string]meshperf.Resources{App: b.Resources[App]}
+				r.Resources = map[string]meshperf.Resources{meshperf.App: b.Resources[meshperf.App]}
 			}
 			l := &r.Latency
 			for _, p := range []*time.Duration{&l.P50, &l.P90, &l.P99, &l.P999, &l.Max} {
 				*p += j + shift
 			}
-			a := r.Resources[App]
+			a := r.Resources[meshperf.App]
 			a.CPUMean += meshperf.CPU(i*7)*meshperf.Millicore + cpuShift
-			r.Resources[App] = a
+			r.Resources[meshperf.App] = a
 		})
 		for _, e := range edit {
 			e(r)

@@ -38,7 +38,7 @@ func TestOverheadEvaluate(t *testing.T) {
 			r.StatusCodes = map[int]int64{200: 900, 503: 100}
 		})},
 		{name: "zero baseline CPU is infinitely over", overhead: Overhead{CPU: Percent(1000)},
-			base: baseline(func(r *meshperf.Result) { r.Resources[App] = meshperf.Resources{} }), meshed: result(), want: []string{"overhead_cpu"}},
+			base: baseline(func(r *meshperf.Result) { r.Resources[meshperf.App] = meshperf.Resources{} }), meshed: result(), want: []string{"overhead_cpu"}},
 		{name: "CPU not measured", overhead: Overhead{CPU: meshperf.Core}, base: baseline(), meshed: result(func(r *meshperf.Result) {
 			r.Resources = nil
 		}), want: []string{"overhead_cpu"}},

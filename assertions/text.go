@@ -46,6 +46,10 @@ func (e *ParseError) Error() string {
 //	                              <  meshed − baseline: 2ms, or relative: 20%
 //	overhead_cpu                  <  meshed − baseline CPU: 200m, or relative: 50%
 //
+// Names are words of meshperf.Metrics and mean what it says: sidecar_cpu
+// is each sidecar (the busiest pod's with several pods), total_sidecar_cpu
+// the sum of both over every pod.
+//
 // "err" sets both Budget.MaxErrorRate and Overhead.MaxErrorRate; "unsent"
 // sets both Budget.MaxUnsent and Overhead.MaxUnsent. Without an err or unsent clause, the Budget's
 // defaults apply (DefaultMaxErrorRate, DefaultMaxUnsent). An empty string
@@ -111,9 +115,14 @@ func (t Thresholds) String() string {
 	return strings.Join(parts, ",")
 }
 
-// clause is one metric of the text form.
+// clause is one metric of the text form. metric is its word in
+// meshperf.Metrics, which has the same unit (unit) and a better direction
+// that makes a floor of a "higher" word and a ceiling of a "lower" one; an
+// overhead clause limits the change of its metric from the baseline.
 type clause struct {
 	name   string
+	metric string
+	unit   string
 	floor  bool
 	parse  func(t *Thresholds, value string) error
 	format func(t Thresholds) (string, bool)
@@ -126,7 +135,7 @@ var clauses = []clause{
 	durationClause("p999", func(t *Thresholds) *time.Duration { return &t.Budget.P999 }),
 	durationClause("max", func(t *Thresholds) *time.Duration { return &t.Budget.Max }),
 	{
-		name: "err",
+		name: "err", metric: "err", unit: "share",
 		parse: func(t *Thresholds, value string) error {
 			p, err := parsePercent(value)
 			if err != nil || p > 100 {
@@ -154,7 +163,7 @@ var clauses = []clause{
 		},
 	},
 	{
-		name: "unsent",
+		name: "unsent", metric: "unsent", unit: "share",
 		parse: func(t *Thresholds, value string) error {
 			p, err := parsePercent(value)
 			if err != nil || p > 100 {
@@ -182,7 +191,7 @@ var clauses = []clause{
 		},
 	},
 	{
-		name:  "qps_ratio",
+		name: "qps_ratio", metric: "qps_ratio", unit: "share",
 		floor: true,
 		parse: func(t *Thresholds, value string) error {
 			r, err := parseFloat(value)
@@ -208,12 +217,12 @@ var clauses = []clause{
 	cpuClause("total_sidecar_cpu", func(t *Thresholds) *meshperf.CPU { return &t.Budget.TotalSidecarCPU }),
 	memClause("total_sidecar_mem", func(t *Thresholds) *meshperf.Bytes { return &t.Budget.TotalSidecarMemory }),
 	cpuClause("app_cpu", func(t *Thresholds) *meshperf.CPU { return &t.Budget.AppCPU }),
-	overheadClause("overhead_p50", false, func(t *Thresholds) *Limit { return &t.Overhead.P50 }),
-	overheadClause("overhead_p90", false, func(t *Thresholds) *Limit { return &t.Overhead.P90 }),
-	overheadClause("overhead_p99", false, func(t *Thresholds) *Limit { return &t.Overhead.P99 }),
-	overheadClause("overhead_p999", false, func(t *Thresholds) *Limit { return &t.Overhead.P999 }),
-	overheadClause("overhead_max", false, func(t *Thresholds) *Limit { return &t.Overhead.Max }),
-	overheadClause("overhead_cpu", true, func(t *Thresholds) *Limit { return &t.Overhead.CPU }),
+	overheadClause("overhead_p50", "p50", false, func(t *Thresholds) *Limit { return &t.Overhead.P50 }),
+	overheadClause("overhead_p90", "p90", false, func(t *Thresholds) *Limit { return &t.Overhead.P90 }),
+	overheadClause("overhead_p99", "p99", false, func(t *Thresholds) *Limit { return &t.Overhead.P99 }),
+	overheadClause("overhead_p999", "p999", false, func(t *Thresholds) *Limit { return &t.Overhead.P999 }),
+	overheadClause("overhead_max", "max", false, func(t *Thresholds) *Limit { return &t.Overhead.Max }),
+	overheadClause("overhead_cpu", "total_cpu", true, func(t *Thresholds) *Limit { return &t.Overhead.CPU }),
 }
 
 func clauseByName(name string) (clause, bool) {
@@ -235,7 +244,7 @@ func clauseNames() []string {
 
 func durationClause(name string, field func(*Thresholds) *time.Duration) clause {
 	return clause{
-		name: name,
+		name: name, metric: name, unit: "ns",
 		parse: func(t *Thresholds, value string) error {
 			d, err := parseDuration(value)
 			if err != nil || d == 0 {
@@ -250,7 +259,7 @@ func durationClause(name string, field func(*Thresholds) *time.Duration) clause 
 
 func cpuClause(name string, field func(*Thresholds) *meshperf.CPU) clause {
 	return clause{
-		name: name,
+		name: name, metric: name, unit: "mcores",
 		parse: func(t *Thresholds, value string) error {
 			c, err := meshperf.ParseCPU(value)
 			if err != nil || c == 0 || math.IsInf(float64(c), 0) {
@@ -265,7 +274,7 @@ func cpuClause(name string, field func(*Thresholds) *meshperf.CPU) clause {
 
 func memClause(name string, field func(*Thresholds) *meshperf.Bytes) clause {
 	return clause{
-		name: name,
+		name: name, metric: name, unit: "B",
 		parse: func(t *Thresholds, value string) error {
 			b, err := parseBytes(value)
 			if err != nil || b == 0 {
@@ -279,10 +288,14 @@ func memClause(name string, field func(*Thresholds) *meshperf.Bytes) clause {
 }
 
 // overheadClause reads an absolute ceiling (a duration, or CPU when cpu is
-// set) or a relative one (a percentage).
-func overheadClause(name string, cpu bool, field func(*Thresholds) *Limit) clause {
+// set) or a relative one (a percentage) on the change of metric.
+func overheadClause(name, metric string, cpu bool, field func(*Thresholds) *Limit) clause {
+	unit := "ns"
+	if cpu {
+		unit = "mcores"
+	}
 	return clause{
-		name: name,
+		name: name, metric: metric, unit: unit,
 		parse: func(t *Thresholds, value string) error {
 			if p, err := parsePercent(value); err == nil {
 				*field(t) = Percent(p)

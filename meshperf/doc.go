@@ -13,4 +13,13 @@
 // generator's own timer lateness is not charged; it is reported separately
 // as send lag. See package latency for the histograms behind every number,
 // and Report for the testing.B metrics that benchstat compares.
+//
+// Results travel as JSON: a Result in the SMP form, and a results Document
+// of many steps, which Out appends to and DocumentReader streams. Members a
+// document holds beside its steps (a command's config, the searches of
+// package capacity) are kept and handed back, never interpreted here.
+//
+// The root package holds one run and its result. What builds on runs sits
+// above it and imports it, never the reverse: package capacity searches the
+// highest rate a budget allows, and package report draws results as HTML.
 package meshperf

@@ -9,19 +9,6 @@ import (
 	"strings"
 )
 
-// FileKind is what a results file holds, as Identify reads it.
-type FileKind int
-
-const (
-	// EmptyFile holds nothing, or only white space.
-	EmptyFile FileKind = iota
-	// ResultFile holds one Result, as `meshperf load -json` writes it.
-	ResultFile
-	// DocumentFile holds a results document: a Document, or what
-	// `meshperf sweep -json` and `meshperf capacity -json` write.
-	DocumentFile
-)
-
 // ForeignFileError is a file that meshperf did not write. What says what
 // it holds, e.g. "JSON null" or "a JSON object whose first member is "a"".
 type ForeignFileError struct{ What string }
@@ -34,18 +21,18 @@ func (e *ForeignFileError) Error() string {
 // Result has the members "smp_version" and "id", a results document
 // "smp_version" and a "tool" that starts with "meshperf". meshperf writes
 // them first, so Identify reads a few hundred bytes whatever the file's
-// size (and at most 1 MiB). It returns a *ForeignFileError for anything
-// else.
-func Identify(r io.Reader) (FileKind, error) {
+// size (and at most 1 MiB). An empty file (or only white space) is
+// meshperf's to write. It returns a *ForeignFileError for anything else.
+func Identify(r io.Reader) error {
 	var head bytes.Buffer
 	dec := json.NewDecoder(io.TeeReader(io.LimitReader(r, 1<<20), &head))
-	foreign := func(format string, args ...any) (FileKind, error) {
-		return 0, &ForeignFileError{What: fmt.Sprintf(format, args...)}
+	foreign := func(format string, args ...any) error {
+		return &ForeignFileError{What: fmt.Sprintf(format, args...)}
 	}
 	tok, err := dec.Token()
 	switch {
 	case errors.Is(err, io.EOF):
-		return EmptyFile, nil
+		return nil
 	case err != nil:
 		return foreign("text that is not JSON (it starts %q)", quoteStart(head.Bytes()))
 	case tok == nil:
@@ -81,10 +68,8 @@ func Identify(r io.Reader) (FileKind, error) {
 			return foreign("JSON that could not be read within its first MiB (member %q: %v)", key, err)
 		case tool != "" && !strings.HasPrefix(tool, "meshperf"):
 			return foreign("a document written by %q", tool)
-		case version != "" && tool != "":
-			return DocumentFile, nil
-		case version != "" && hasID:
-			return ResultFile, nil
+		case version != "" && (tool != "" || hasID):
+			return nil // a results document, or one Result
 		}
 	}
 	if len(keys) == 0 {

@@ -85,8 +85,9 @@ func (l *latenciesMS) summary(name string) (latency.Summary, error) {
 	return s, nil
 }
 
-// HistogramEncoding names the encoding of the histograms in a Result's JSON.
-const HistogramEncoding = "hdrhistogram-v2-compressed-base64"
+// histogramEncoding names the encoding of the histograms in a Result's JSON
+// (its "histograms" member's "encoding"), the one Encode writes.
+const histogramEncoding = "hdrhistogram-v2-compressed-base64"
 
 type histogramsJSON struct {
 	Unit     string `json:"unit"`
@@ -170,7 +171,7 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		Requests: r.Requests, Errors: r.Failures(), ErrorRate: r.ErrorRate(), StatusCodes: map[string]int64{},
 		TransportErrors: r.TransportErrors, Late: r.Late, Unsent: r.Unsent, WarmupRequests: r.WarmupRequests,
 		ServiceLatencies: newLatenciesMS(r.Service), SendLag: newLatenciesMS(r.SendLag),
-		Histograms: histogramsJSON{Unit: latency.Unit, Encoding: HistogramEncoding, Overflow: r.Overflow},
+		Histograms: histogramsJSON{Unit: latency.Unit, Encoding: histogramEncoding, Overflow: r.Overflow},
 	}
 	j.Environment = r.Environment
 	j.ErrorExamples = r.ErrorExamples
@@ -219,8 +220,8 @@ func (r *Result) UnmarshalJSON(b []byte) error {
 	if j.Histograms.Unit != "" && j.Histograms.Unit != latency.Unit {
 		return fmt.Errorf("meshperf: result histograms are in %q; only %q is read", j.Histograms.Unit, latency.Unit)
 	}
-	if j.Histograms.Encoding != "" && j.Histograms.Encoding != HistogramEncoding {
-		return fmt.Errorf("meshperf: result histograms use encoding %q; only %q is read", j.Histograms.Encoding, HistogramEncoding)
+	if j.Histograms.Encoding != "" && j.Histograms.Encoding != histogramEncoding {
+		return fmt.Errorf("meshperf: result histograms use encoding %q; only %q is read", j.Histograms.Encoding, histogramEncoding)
 	}
 	*r = Result{
 		ID: j.ID, Labels: j.Labels, URL: j.URL, Protocol: j.Protocol, Start: j.StartTime, End: j.EndTime,

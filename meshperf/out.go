@@ -23,7 +23,11 @@ import (
 const OutEnv = "MESHPERF_OUT"
 
 // Document is the JSON file Out appends to: every step in the Result JSON
-// form. `meshperf sweep -json` writes the same shape.
+// form. `meshperf sweep -json` writes the same shape, and `meshperf
+// capacity -json` adds its searches (package capacity's Document embeds
+// this one). Members other than these three, such as "config" or
+// "capacity", are kept when Out appends, and DocumentReader.Members
+// returns them.
 //
 // Out writes it with "steps" as the last member and one step a line:
 //
@@ -38,9 +42,6 @@ type Document struct {
 	SMPVersion string    `json:"smp_version"`
 	Tool       string    `json:"tool"`
 	Steps      []*Result `json:"steps"`
-	// Capacity holds the capacity searches whose steps are in Steps
-	// (`meshperf capacity -json`); see CapacityResult.Link.
-	Capacity []*CapacityResult `json:"capacity,omitempty"`
 }
 
 // Out appends each run's Result, once it finishes, to the results document
@@ -60,7 +61,7 @@ func Out(path string) Option {
 
 // recogniseResults accepts an empty file, a Result and a results document.
 func recogniseResults(f *os.File) error {
-	_, err := Identify(f)
+	err := Identify(f)
 	return err
 }
 
@@ -157,7 +158,7 @@ func appendStep(t *outfile.Target, lock *os.File, step []byte) error {
 		}
 		return f.Sync()
 	}
-	if _, err := Identify(io.NewSectionReader(f, 0, fi.Size())); err != nil { // checked again under the lock
+	if err := Identify(io.NewSectionReader(f, 0, fi.Size())); err != nil { // checked again under the lock
 		return err
 	}
 	off, sep, ok, err := appendOffset(f, fi.Size())
@@ -294,13 +295,6 @@ func rewrite(t *outfile.Target, f *os.File, step []byte) error {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	dec := json.NewDecoder(bufio.NewReader(f))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return fmt.Errorf("not a JSON object (%v)", err)
-	}
-	var order []string
-	members := map[string]json.RawMessage{}
-	var compact bytes.Buffer // one step at a time
 	spill, err := os.CreateTemp("", "meshperf-steps-*")
 	if err != nil {
 		return err
@@ -308,49 +302,9 @@ func rewrite(t *outfile.Target, f *os.File, step []byte) error {
 	defer os.Remove(spill.Name())
 	defer spill.Close()
 	sw := bufio.NewWriter(spill)
-	nsteps := 0
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		key := tok.(string)
-		if key != "steps" {
-			var raw json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
-				return fmt.Errorf("member %q: %w", key, err)
-			}
-			if _, dup := members[key]; !dup {
-				order = append(order, key)
-			}
-			members[key] = raw
-			continue
-		}
-		if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
-			return fmt.Errorf(`"steps" is not a list (%v)`, err)
-		}
-		for dec.More() {
-			var raw json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
-				return fmt.Errorf("steps[%d]: %w", nsteps, err)
-			}
-			if err := looksLikeResult(raw); err != nil {
-				return fmt.Errorf("steps[%d]: %w", nsteps, err)
-			}
-			if nsteps > 0 {
-				sw.WriteString(",\n")
-			}
-			if err := json.Compact(&compact, raw); err != nil {
-				return err
-			}
-			sw.Write(compact.Bytes())
-			compact.Reset()
-			nsteps++
-		}
-		if _, err := dec.Token(); err != nil {
-			return err
-		}
-		members["steps"] = nil
+	order, members, nsteps, err := readDocument(json.NewDecoder(bufio.NewReader(f)), sw)
+	if err != nil {
+		return err
 	}
 	_, hasSteps := members["steps"]
 	delete(members, "steps")
@@ -371,7 +325,88 @@ func rewrite(t *outfile.Target, f *os.File, step []byte) error {
 	if err := sw.Flush(); err != nil {
 		return err
 	}
-	// smp_version and tool first, as Identify and appendOffset expect.
+	head := docHead(order, members)
+	if _, err := spill.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	return t.WriteWith(func(w io.Writer) error {
+		if _, err := w.Write(head); err != nil {
+			return err
+		}
+		if _, err := io.Copy(w, spill); err != nil {
+			return err
+		}
+		_, err := io.WriteString(w, docClose)
+		return err
+	})
+}
+
+// readDocument reads the JSON object dec holds: it writes each step,
+// compacted, to steps (",\n" between them), and returns the other members
+// in the order they came. A "steps" member is in members, as nil.
+func readDocument(dec *json.Decoder, steps *bufio.Writer) (order []string, members map[string]json.RawMessage, nsteps int, err error) {
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, nil, 0, fmt.Errorf("not a JSON object (%v)", err)
+	}
+	members = map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		key := tok.(string)
+		if key == "steps" {
+			if nsteps, err = copySteps(dec, steps, nsteps); err != nil {
+				return nil, nil, 0, err
+			}
+			members["steps"] = nil
+			continue
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, nil, 0, fmt.Errorf("member %q: %w", key, err)
+		}
+		if _, dup := members[key]; !dup {
+			order = append(order, key)
+		}
+		members[key] = raw
+	}
+	return order, members, nsteps, nil
+}
+
+// copySteps copies the list of steps dec is at, checking each, to w after
+// the n steps already there, and returns the new count.
+func copySteps(dec *json.Decoder, w *bufio.Writer, n int) (int, error) {
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return n, fmt.Errorf(`"steps" is not a list (%v)`, err)
+	}
+	var compact bytes.Buffer // one step at a time
+	for dec.More() {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return n, fmt.Errorf("steps[%d]: %w", n, err)
+		}
+		if err := looksLikeResult(raw); err != nil {
+			return n, fmt.Errorf("steps[%d]: %w", n, err)
+		}
+		if n > 0 {
+			w.WriteString(",\n")
+		}
+		if err := json.Compact(&compact, raw); err != nil {
+			return n, err
+		}
+		w.Write(compact.Bytes())
+		compact.Reset()
+		n++
+	}
+	_, err := dec.Token() // ']'
+	return n, err
+}
+
+// docHead is the appendable layout's first line: the members in order,
+// smp_version and tool first (as Identify and appendOffset expect, and
+// added when missing), then the opening of "steps".
+func docHead(order []string, members map[string]json.RawMessage) []byte {
 	head := []string{"smp_version", "tool"}
 	if _, ok := members["smp_version"]; !ok {
 		members["smp_version"] = json.RawMessage(strconv.Quote(SMPVersion))
@@ -388,19 +423,7 @@ func rewrite(t *outfile.Target, f *os.File, step []byte) error {
 	writeObject(&hb, head, members)
 	hb.Truncate(hb.Len() - 1) // the closing '}': the steps follow
 	hb.WriteString("," + stepsOpen + "\n")
-	if _, err := spill.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	return t.WriteWith(func(w io.Writer) error {
-		if _, err := w.Write(hb.Bytes()); err != nil {
-			return err
-		}
-		if _, err := io.Copy(w, spill); err != nil {
-			return err
-		}
-		_, err := io.WriteString(w, docClose)
-		return err
-	})
+	return hb.Bytes()
 }
 
 // writeObject writes the members in order as one compact JSON object.

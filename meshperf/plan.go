@@ -12,14 +12,20 @@ import (
 
 // Defaults of a Plan. The warm-up default discards the first second, which
 // covers connection set-up and the target's first allocations.
+//
+// DefaultAbortErrorRate is the failed share above which a run is no
+// measurement at all: RunContext returns ErrTooManyErrors with it, and Run
+// stops the test. It is the share istio/tools drops a run at. It is not a
+// budget: assertions.DefaultMaxErrorRate, a far lower share, is the
+// ceiling a Budget holds a measured run to.
 const (
-	DefaultQPS          = 1000.0
-	DefaultConcurrency  = 8
-	DefaultDuration     = 10 * time.Second
-	DefaultWarmup       = time.Second
-	DefaultTimeout      = 3 * time.Second
-	DefaultMaxErrorRate = 0.10 // the share istio/tools drops a run at
-	DefaultProtocol     = HTTP1
+	DefaultQPS            = 1000.0
+	DefaultConcurrency    = 8
+	DefaultDuration       = 10 * time.Second
+	DefaultWarmup         = time.Second
+	DefaultTimeout        = 3 * time.Second
+	DefaultAbortErrorRate = 0.10
+	DefaultProtocol       = HTTP1
 )
 
 // Limits on a Plan.
@@ -53,7 +59,7 @@ type Plan struct {
 	Header       http.Header   // extra request headers
 	PayloadSize  int           // request body size in bytes
 	Protocol     Protocol
-	MaxErrorRate float64           // a run whose failed share exceeds this is an error
+	MaxErrorRate float64           // a run whose failed share exceeds this is an error (ErrTooManyErrors)
 	Labels       map[string]string // copied into the Result
 }
 
@@ -98,7 +104,7 @@ func newConfig(opts ...Option) (config, error) {
 		Warmup:       DefaultWarmup,
 		Timeout:      DefaultTimeout,
 		Protocol:     DefaultProtocol,
-		MaxErrorRate: DefaultMaxErrorRate,
+		MaxErrorRate: DefaultAbortErrorRate,
 	}}
 	for _, o := range opts {
 		if o == nil {
@@ -413,7 +419,7 @@ func WithProtocol(p Protocol) Option {
 }
 
 // MaxErrorRate sets the share of failed requests, in [0, 1], above which a
-// run is an error (default DefaultMaxErrorRate). A failed request got no
+// run is an error (default DefaultAbortErrorRate). A failed request got no
 // response or a status outside 2xx and 3xx.
 func MaxErrorRate(r float64) Option {
 	return func(c *config) error {

@@ -14,7 +14,7 @@ func TestNewPlanDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Plan{QPS: DefaultQPS, Concurrency: DefaultConcurrency, Duration: DefaultDuration, Warmup: DefaultWarmup,
-		Timeout: DefaultTimeout, Protocol: HTTP1, MaxErrorRate: DefaultMaxErrorRate}
+		Timeout: DefaultTimeout, Protocol: HTTP1, MaxErrorRate: DefaultAbortErrorRate}
 	if p.QPS != want.QPS || p.Concurrency != want.Concurrency || p.Duration != want.Duration ||
 		p.Warmup != want.Warmup || p.Timeout != want.Timeout || p.Protocol != want.Protocol ||
 		p.MaxErrorRate != want.MaxErrorRate || p.Requests != 0 {

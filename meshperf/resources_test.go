@@ -170,7 +170,7 @@ func TestSumPodsTotalsAndKeepsTheBusiest(t *testing.T) {
 }
 
 func TestResourcesMarksTravelInJSONAndText(t *testing.T) {
-	r := &Result{Resources: map[string]Resources{"client-sidecar": {CPUMean: 0.6, CPUMax: 0.9, WorkingSetMax: 6 * MiB, Samples: 1,
+	r := &Result{Resources: map[string]Resources{ClientSidecar: {CPUMean: 0.6, CPUMax: 0.9, WorkingSetMax: 6 * MiB, Samples: 1,
 		Unreliable: "1 kubelet reading in the window", Pods: 3, BusiestPodCPU: 0.3, LargestPodWorkingSet: 3 * MiB,
 		CPULimit: Core, MemoryLimit: 512 * MiB, LimitsCheck: "cpu.max reads max 100000", Source: "kubelet"}}}
 	b, err := json.Marshal(r)
@@ -187,25 +187,25 @@ func TestResourcesMarksTravelInJSONAndText(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
-	if back.Resources["client-sidecar"] != r.Resources["client-sidecar"] {
-		t.Errorf("round trip:\n got  %+v\n want %+v", back.Resources["client-sidecar"], r.Resources["client-sidecar"])
+	if back.Resources[ClientSidecar] != r.Resources[ClientSidecar] {
+		t.Errorf("round trip:\n got  %+v\n want %+v", back.Resources[ClientSidecar], r.Resources[ClientSidecar])
 	}
-	text := r.Resources["client-sidecar"].String()
+	text := r.Resources[ClientSidecar].String()
 	for _, want := range []string{"cpu 600m", "total of 3 pods (busiest 300m, largest 3.0MiB)", "NOT VERIFIED (cpu.max reads max 100000)",
 		"UNRELIABLE: 1 kubelet reading in the window"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("String() = %q, lacks %q", text, want)
 		}
 	}
-	if c, m := r.Resources["client-sidecar"].PerInstance(); c != 0.3 || m != 3*MiB {
+	if c, m := r.Resources[ClientSidecar].PerInstance(); c != 0.3 || m != 3*MiB {
 		t.Errorf("PerInstance = %v, %v; want the busiest pod's 300m, 3MiB", c, m)
 	}
 }
 
 func TestReportOmitsUnreliableResources(t *testing.T) {
 	r := &Result{Resources: map[string]Resources{
-		"client-sidecar": {CPUMean: 0.6, WorkingSetMax: 6 * MiB, Samples: 4, Pods: 3, BusiestPodCPU: 0.3, LargestPodWorkingSet: 3 * MiB},
-		"server-sidecar": {CPUMean: 0.2, WorkingSetMax: MiB, Samples: 1, Unreliable: "1 reading"},
+		ClientSidecar: {CPUMean: 0.6, WorkingSetMax: 6 * MiB, Samples: 4, Pods: 3, BusiestPodCPU: 0.3, LargestPodWorkingSet: 3 * MiB},
+		ServerSidecar: {CPUMean: 0.2, WorkingSetMax: MiB, Samples: 1, Unreliable: "1 reading"},
 	}}
 	got := fakeReporter{}
 	ReportTo(got, r)

@@ -66,7 +66,7 @@ func TestResultJSONHasTheSMPFields(t *testing.T) {
 		t.Errorf("latencies_ms.p50 = %v ms, want about 1.5", got)
 	}
 	h := m["histograms"].(map[string]any)
-	if h["unit"] != "ns" || h["encoding"] != HistogramEncoding {
+	if h["unit"] != "ns" || h["encoding"] != histogramEncoding {
 		t.Errorf("histograms unit/encoding = %v/%v", h["unit"], h["encoding"])
 	}
 }
@@ -466,7 +466,7 @@ func TestReportMetrics(t *testing.T) {
 
 func TestResourcesTravelInJSONAndMetrics(t *testing.T) {
 	r := synthetic(t, 100, time.Millisecond, 0)
-	r.Resources = map[string]Resources{"client-sidecar": {CPUMean: 105 * Millicore, CPUMax: 150 * Millicore,
+	r.Resources = map[string]Resources{ClientSidecar: {CPUMean: 105 * Millicore, CPUMax: 150 * Millicore,
 		WorkingSetMean: 14 * MiB, WorkingSetMax: 15 * MiB, RSSMax: 12 * MiB, Samples: 10, CPULimit: Core,
 		MemoryLimit: 512 * MiB, Enforced: true, Source: "cgroup v1"}}
 	r.Environment = map[string]string{"fixture": "local", "isolation": "netns"}
@@ -478,7 +478,7 @@ func TestResourcesTravelInJSONAndMetrics(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
-	if back.Resources["client-sidecar"] != r.Resources["client-sidecar"] || back.Environment["isolation"] != "netns" {
+	if back.Resources[ClientSidecar] != r.Resources[ClientSidecar] || back.Environment["isolation"] != "netns" {
 		t.Errorf("resources or environment changed:\n got  %+v %v\n want %+v", back.Resources, back.Environment, r.Resources)
 	}
 	got := fakeReporter{}

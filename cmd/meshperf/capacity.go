@@ -15,18 +15,19 @@ import (
 	"github.com/meshperf/meshperf/fixtures"
 	"github.com/meshperf/meshperf/internal/quantity"
 	"github.com/meshperf/meshperf/meshperf"
+	"github.com/meshperf/meshperf/meshperf/capacity"
 )
 
 // capacityDoc is the JSON document `meshperf capacity -json` writes: every
 // step in the `meshperf load -json` format, and each search's outcome,
 // whose steps name their result by id.
 type capacityDoc struct {
-	SMPVersion  string                     `json:"smp_version"`
-	Tool        string                     `json:"tool"`
-	Config      map[string]string          `json:"config"`
-	Environment map[string]string          `json:"environment,omitempty"`
-	Steps       []*meshperf.Result         `json:"steps"`
-	Capacity    []*meshperf.CapacityResult `json:"capacity"`
+	SMPVersion  string             `json:"smp_version"`
+	Tool        string             `json:"tool"`
+	Config      map[string]string  `json:"config"`
+	Environment map[string]string  `json:"environment,omitempty"`
+	Steps       []*meshperf.Result `json:"steps"`
+	Capacity    []*capacity.Result `json:"capacity"`
 }
 
 // textBudget is a budget with the text it was parsed from, which the
@@ -50,7 +51,7 @@ type capacityCmd struct {
 	url      string
 	modes    []fixtures.Mode
 	budget   textBudget
-	opts     []meshperf.CapacityOption
+	opts     []capacity.Option
 	config   map[string]string
 	plan     string // the search's line at the top of the text output
 	minQPS   float64
@@ -73,7 +74,7 @@ func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) (
 		return err
 	}
 	defer func() { err = errors.Join(err, c.out.finish()) }()
-	doc := &capacityDoc{SMPVersion: meshperf.SMPVersion, Tool: "meshperf capacity", Capacity: []*meshperf.CapacityResult{}, Config: c.config}
+	doc := &capacityDoc{SMPVersion: meshperf.SMPVersion, Tool: "meshperf capacity", Capacity: []*capacity.Result{}, Config: c.config}
 	searches := []capacitySearch{{c.url, meshperf.URL(c.url)}}
 	if c.fx != nil {
 		cluster, err := c.fx.start(ctx, c.modes)
@@ -95,7 +96,7 @@ func runCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	}
 	fmt.Fprintf(stdout, "%-*s %4s %-8s %9s %9s %9s %9s %7s  %s\n", width, "target", "step", "phase", "req/s", "actual", "p50", "p99", "errors", "verdict")
 	var failed []string
-	results := map[string]*meshperf.CapacityResult{}
+	results := map[string]*capacity.Result{}
 	for _, s := range searches {
 		res, fail, err := c.search(ctx, s, width, doc, stdout, stderr)
 		if res != nil {
@@ -131,11 +132,11 @@ func addCapacityFlags(fs *flag.FlagSet) *capacityFlags {
 	f.budget = fs.String("budget", "", "the budget every step must keep, e.g. 'p99<5ms,err<0.1%' (required)")
 	f.fx = addFixtureFlags(fs, "")
 	f.modes = fs.String("mode", "baseline", "with -fixture: comma-separated modes to search: baseline, client-only, server-only, both")
-	f.start = fs.Float64("start", meshperf.DefaultStartRate, "first step's rate in requests per second; the search doubles it until a step fails")
-	f.maxRate = fs.Float64("max", meshperf.DefaultMaxRate, "highest rate tried, in requests per second")
+	f.start = fs.Float64("start", capacity.DefaultStartRate, "first step's rate in requests per second; the search doubles it until a step fails")
+	f.maxRate = fs.Float64("max", capacity.DefaultMaxRate, "highest rate tried, in requests per second")
 	f.tolerance = fs.String("tolerance", "1%", "stop when the lowest failing rate is within this of the highest passing one")
-	f.repeats = fs.Int("repeats", meshperf.DefaultBoundaryRepeats, "retries of the boundary once found (and of a failing start rate); 0 = none")
-	f.dur = fs.Duration("t", meshperf.DefaultStepDuration, "measured window of each step")
+	f.repeats = fs.Int("repeats", capacity.DefaultBoundaryRepeats, "retries of the boundary once found (and of a failing start rate); 0 = none")
+	f.dur = fs.Duration("t", capacity.DefaultStepDuration, "measured window of each step")
 	f.warmup = fs.Duration("warmup", meshperf.DefaultWarmup, "discarded warm-up of each step")
 	f.conc = fs.Int("c", 16, "concurrent workers (connections); in flight at most, so throughput is at most c / latency")
 	f.timeout = fs.Duration("timeout", meshperf.DefaultTimeout, "per-request timeout")
@@ -170,7 +171,7 @@ func parseCapacity(args []string, stderr io.Writer) (*capacityCmd, error) {
 	if err := c.target(fs, f); err != nil {
 		return nil, err
 	}
-	if err := meshperf.CheckCapacity(c.budget, c.opts...); err != nil {
+	if err := capacity.Check(c.budget, c.opts...); err != nil {
 		return nil, capacityUsage(err)
 	}
 	target, err := checkJSONOutput("-json", c.jsonPath)
@@ -196,10 +197,10 @@ func parseCapacity(args []string, stderr io.Writer) (*capacityCmd, error) {
 }
 
 // options are the search's options the flags ask for.
-func (f *capacityFlags) options() ([]meshperf.CapacityOption, error) {
+func (f *capacityFlags) options() ([]capacity.Option, error) {
 	tol, err := parsePercent(*f.tolerance)
-	if err == nil && !(tol >= meshperf.MinTolerance && tol <= meshperf.MaxTolerance) {
-		err = fmt.Errorf("use %g%% to %g%%", 100*meshperf.MinTolerance, 100*meshperf.MaxTolerance)
+	if err == nil && !(tol >= capacity.MinTolerance && tol <= capacity.MaxTolerance) {
+		err = fmt.Errorf("use %g%% to %g%%", 100*capacity.MinTolerance, 100*capacity.MaxTolerance)
 	}
 	if err != nil {
 		return nil, usagef("-tolerance %q: %v", *f.tolerance, err)
@@ -208,14 +209,10 @@ func (f *capacityFlags) options() ([]meshperf.CapacityOption, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := []meshperf.CapacityOption{
-		meshperf.StartRate(*f.start), meshperf.MaxRate(*f.maxRate), meshperf.Tolerance(tol), meshperf.BoundaryRepeats(*f.repeats),
-		meshperf.Duration(*f.dur), meshperf.Warmup(*f.warmup), meshperf.Concurrency(*f.conc), meshperf.Timeout(*f.timeout),
-	}
-	for _, o := range req {
-		opts = append(opts, o)
-	}
-	return opts, nil
+	load := append([]meshperf.Option{meshperf.Duration(*f.dur), meshperf.Warmup(*f.warmup), meshperf.Concurrency(*f.conc),
+		meshperf.Timeout(*f.timeout)}, req...)
+	return []capacity.Option{capacity.StartRate(*f.start), capacity.MaxRate(*f.maxRate), capacity.Tolerance(tol),
+		capacity.BoundaryRepeats(*f.repeats), capacity.Load(load...)}, nil
 }
 
 // target settles what to search: the URL argument, or -fixture's modes.
@@ -254,20 +251,20 @@ func (c *capacityCmd) target(fs *flag.FlagSet, f *capacityFlags) error {
 // search runs one search, prints its steps and verdict, and keeps doc and
 // -json up to date. fail says why a search that ran breaks a gate; err is
 // a search that could not run.
-func (c *capacityCmd) search(ctx context.Context, s capacitySearch, width int, doc *capacityDoc, stdout, stderr io.Writer) (res *meshperf.CapacityResult, fail string, err error) {
+func (c *capacityCmd) search(ctx context.Context, s capacitySearch, width int, doc *capacityDoc, stdout, stderr io.Writer) (res *capacity.Result, fail string, err error) {
 	n := 0
-	show := meshperf.OnStep(func(st meshperf.CapacityStep) {
+	show := capacity.OnStep(func(st capacity.Step) {
 		n++
 		printCapacityStep(stdout, width, s.name, n, st)
 	})
-	res, err = meshperf.CapacityContext(ctx, s.target, c.budget, append(c.opts, show)...)
+	res, err = capacity.SearchContext(ctx, s.target, c.budget, append(c.opts, show)...)
 	if res != nil {
 		doc.Capacity = append(doc.Capacity, res)
 		for _, st := range res.Steps {
 			doc.Steps = append(doc.Steps, st.Result)
 		}
 		fmt.Fprintf(stdout, "%s: %s\n", s.name, res.Verdict())
-		if res.Stop == meshperf.StopInterrupted && !c.partial {
+		if res.Stop == capacity.StopInterrupted && !c.partial {
 			if c.jsonPath != "" {
 				fmt.Fprintf(stderr, "meshperf capacity: interrupted: -json %s left as the last complete search wrote it (add -partial to write this one)\n", c.jsonPath)
 			}
@@ -275,7 +272,7 @@ func (c *capacityCmd) search(ctx context.Context, s capacitySearch, width int, d
 			return res, "", errors.Join(err, werr)
 		}
 	}
-	var none *meshperf.NoCapacityError
+	var none *capacity.NoCapacityError
 	switch {
 	case errors.As(err, &none):
 		return res, fmt.Sprintf("%s: %v", s.name, err), nil
@@ -291,16 +288,16 @@ func (c *capacityCmd) search(ctx context.Context, s capacitySearch, width int, d
 
 // printAgainstBaseline compares both's capacity with baseline's, when the
 // two were searched and found one.
-func printAgainstBaseline(w io.Writer, base, both *meshperf.CapacityResult) {
+func printAgainstBaseline(w io.Writer, base, both *capacity.Result) {
 	if base == nil || both == nil || base.QPS <= 0 || both.QPS <= 0 {
 		return
 	}
 	caveat := ""
 	for _, r := range []struct {
 		name string
-		c    *meshperf.CapacityResult
+		c    *capacity.Result
 	}{{"baseline", base}, {"both", both}} {
-		if r.c.Stop == meshperf.StopMaxRate {
+		if r.c.Stop == capacity.StopMaxRate {
 			caveat += "; " + r.name + " reached the max rate (a floor)"
 		} else if !r.c.Reproducible {
 			caveat += "; " + r.name + " is NOT reproducible"
@@ -310,7 +307,7 @@ func printAgainstBaseline(w io.Writer, base, both *meshperf.CapacityResult) {
 		100*(both.QPS-base.QPS)/base.QPS, caveat)
 }
 
-func printCapacityStep(w io.Writer, width int, name string, n int, st meshperf.CapacityStep) {
+func printCapacityStep(w io.Writer, width int, name string, n int, st capacity.Step) {
 	r := st.Result
 	verdict := "pass"
 	if !st.Pass {

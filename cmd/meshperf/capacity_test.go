@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/meshperf/meshperf/internal/testenv"
-	"github.com/meshperf/meshperf/meshperf"
+	"github.com/meshperf/meshperf/meshperf/capacity"
 )
 
 func TestCapacityBadUsage(t *testing.T) {
@@ -75,15 +75,15 @@ func TestCapacityNoCapacityExit(t *testing.T) {
 		t.Errorf("stdout lacks the failing steps and the verdict:\n%s", stdout)
 	}
 	doc := readDoc(t, out)
-	if len(doc.Capacity) != 1 || doc.Capacity[0].Stop != meshperf.StopNoCapacity || len(doc.Steps) != 2 {
+	if len(doc.Capacity) != 1 || doc.Capacity[0].Stop != capacity.StopNoCapacity || len(doc.Steps) != 2 {
 		t.Errorf("document: %d searches, %d steps", len(doc.Capacity), len(doc.Steps))
 	}
 }
 
 // readDoc reads the results document at path.
-func readDoc(t *testing.T, path string) meshperf.Document {
+func readDoc(t *testing.T, path string) capacity.Document {
 	t.Helper()
-	var doc meshperf.Document
+	var doc capacity.Document
 	readJSON(t, path, &doc)
 	return doc
 }
@@ -128,7 +128,7 @@ func TestCapacityLocalFixture(t *testing.T) {
 		t.Fatalf("document: %d searches and %d steps, want 2 and 8", len(doc.Capacity), len(doc.Steps))
 	}
 	both := doc.Capacity[1]
-	if both.Labels["mode"] != "both" || both.QPS != 400 || both.Stop != meshperf.StopMaxRate || both.Link(doc.Steps) != 0 {
+	if both.Labels["mode"] != "both" || both.QPS != 400 || both.Stop != capacity.StopMaxRate || both.Link(doc.Steps) != 0 {
 		t.Errorf("both: %+v", both)
 	}
 	if r := both.Steps[0].Result; r.Labels["sidecar"] != "builtin" || r.Labels["mode"] != "both" {

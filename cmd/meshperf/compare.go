@@ -29,7 +29,7 @@ import (
 // baseline.
 func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("compare", stderr, "[flags] old.json new.json | old1.json ... -- new1.json ...")
-	failOn := fs.String("fail-on", "", "exit 1 when a step crosses a clause, e.g. 'p99>+10%,sidecar_cpu>+20%,p50>+200us,err>+0.5%,qps<-5%'")
+	failOn := fs.String("fail-on", "", "exit 1 when a step crosses a clause, e.g. 'p99>+10%,total_sidecar_cpu>+20%,p50>+200us,err>+0.5%,qps<-5%'")
 	allowMissing := fs.Bool("allow-missing", false, "with -fail-on: ignore steps of the old files that the new files lack (by default they fail)")
 	allowInconclusive := fs.Bool("allow-inconclusive", false, "with -fail-on and repeated runs: pass a clause whose 95% interval straddles its threshold (by default it fails)")
 	maxUnsentFlag := fs.String("max-unsent", "0.1%", "with -fail-on: fail a compared run that left more than this share of its planned slots unsent; 100% = no ceiling")

@@ -104,9 +104,9 @@ func TestCompare(t *testing.T) {
 		noStdout []string
 	}{
 		{name: "single vs single", args: []string{single1, single2}, stdout: []string{"p99 latency", "both envoy c=8 qps=1000", "+10.00% ?", "significance unknown"}},
-		{name: "sweep regressed", args: []string{"-fail-on", "p99>+10%,sidecar_cpu>+20%", oldSweep, regressed}, code: 1,
+		{name: "sweep regressed", args: []string{"-fail-on", "p99>+10%,total_sidecar_cpu>+20%", oldSweep, regressed}, code: 1,
 			stderr: []string{"both envoy c=8 qps=1000: p99 2.00ms → 4.00ms (+100.00%) crosses p99>+10%"}},
-		{name: "improvement passes", args: []string{"-fail-on", "p99>+10%,sidecar_cpu>+20%,p50>+200us,err>+0.5%,qps<-5%", oldSweep, improved},
+		{name: "improvement passes", args: []string{"-fail-on", "p99>+10%,total_sidecar_cpu>+20%,p50>+200us,err>+0.5%,qps<-5%", oldSweep, improved},
 			stdout: []string{"-50.00%"}},
 		{name: "unmatched listed", args: []string{oldSweep, extra}, stdout: []string{"only in old: both envoy c=8 qps=1000", "only in new: both envoy c=16 qps=1000"}},
 		{name: "missing file", args: []string{filepath.Join(t.TempDir(), "nope.json"), single1}, code: 2, stderr: []string{"nope.json: no such file"}},
@@ -141,11 +141,11 @@ func TestCompare(t *testing.T) {
 			stderr: []string{`-max-unsent "150%": use 0% to 100%`}},
 		{name: "overflow", args: []string{"-fail-on", "p99>+10%", single1, overflowed}, code: 1,
 			stderr: []string{"both envoy c=8 qps=1000: new run has 5 latencies above the histogram range (overflow)"}},
-		{name: "sidecar readings missing on new", args: []string{"-fail-on", "sidecar_cpu>+20%", single1, noSidecars}, code: 1,
-			stderr: []string{"both envoy c=8 qps=1000: sidecar_cpu: new run has no server-sidecar readings"}},
+		{name: "sidecar readings missing on new", args: []string{"-fail-on", "total_sidecar_cpu>+20%", single1, noSidecars}, code: 1,
+			stderr: []string{"both envoy c=8 qps=1000: total_sidecar_cpu: new run has no server-sidecar readings"}},
 		{name: "sidecar readings missing on old", args: []string{"-fail-on", "server_sidecar_mem>+20%", noSidecars, single1}, code: 1,
 			stderr: []string{"server_sidecar_mem: old run has no server-sidecar readings"}},
-		{name: "a baseline step has no sidecars to gate", args: []string{"-fail-on", "sidecar_cpu>+20%,p99>+10%", bareBaseline, bareBaseline}},
+		{name: "a baseline step has no sidecars to gate", args: []string{"-fail-on", "total_sidecar_cpu>+20%,p99>+10%", bareBaseline, bareBaseline}},
 		// Noise around a threshold is not a breach: the interval straddles
 		// it, which fails by default and passes with -allow-inconclusive.
 		{name: "noise is inconclusive", args: append([]string{"-fail-on", "p99>+0.1%"}, join(olds, noisy)...), code: 1,
@@ -185,8 +185,12 @@ func TestCompareBadFailOn(t *testing.T) {
 		{"p99>+fast", "use +N% or a duration"},
 		{"p99", "want METRIC>+VALUE"},
 		{"err>+200%", "err takes percentage points"},
-		{"sidecar_mem>+lots", "use +N% or bytes"},
+		{"total_sidecar_mem>+lots", "use +N% or bytes"},
 		{"p99>+10%,", `clause ""`},
+		// the sum of both sidecars was once written sidecar_cpu, which a
+		// budget reads as each sidecar: the old word is refused, naming the new
+		{"sidecar_cpu>+20%", "use total_sidecar_cpu (client + server sidecar), or client_sidecar_cpu and server_sidecar_cpu"},
+		{"sidecar_mem>+20%", "use total_sidecar_mem"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.clause, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/meshperf/meshperf/fixtures"
 	"github.com/meshperf/meshperf/meshperf"
+	"github.com/meshperf/meshperf/meshperf/capacity"
 	"github.com/meshperf/meshperf/meshperf/latency"
 )
 
@@ -54,14 +55,14 @@ func TestTextOutputOfEmptyAndOverflowedRuns(t *testing.T) {
 		{name: "sweep step, empty", print: func(b *strings.Builder, r *meshperf.Result) { printStep(b, fixtures.Both, 1, r) }, r: empty,
 			want: []string{latency.NoSamples}, dontWant: []string{"0ns"}},
 		{name: "capacity step, empty", print: func(b *strings.Builder, r *meshperf.Result) {
-			printCapacityStep(b, 4, "both", 1, meshperf.CapacityStep{QPS: 100, Result: r, Pass: true})
+			printCapacityStep(b, 4, "both", 1, capacity.Step{QPS: 100, Result: r, Pass: true})
 		}, r: empty, want: []string{latency.NoSamples}, dontWant: []string{"0ns"}},
 		{name: "load summary, overflow", print: func(b *strings.Builder, r *meshperf.Result) { writeSummary(b, r, plan) }, r: over,
 			want: []string{"overflow  2 response latencies above 1m"}},
 		{name: "sweep step, overflow", print: func(b *strings.Builder, r *meshperf.Result) { printStep(b, fixtures.Both, 1, r) }, r: over,
 			want: []string{"overflow 2"}},
 		{name: "capacity step, overflow", print: func(b *strings.Builder, r *meshperf.Result) {
-			printCapacityStep(b, 4, "both", 1, meshperf.CapacityStep{QPS: 100, Result: r, Pass: true})
+			printCapacityStep(b, 4, "both", 1, capacity.Step{QPS: 100, Result: r, Pass: true})
 		}, r: over, want: []string{"overflow 2"}},
 	}
 	for _, tt := range tests {

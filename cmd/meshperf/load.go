@@ -76,7 +76,7 @@ func addLoadFlags(fs *flag.FlagSet) *loadFlags {
 	f.method = fs.String("X", "", "HTTP method (default GET, or POST with -payload-size)")
 	f.req = addRequestFlags(fs)
 	fs.Var(&f.labels, "label", "result label key=value (repeatable)")
-	f.maxErr = fs.Float64("max-error-rate", meshperf.DefaultMaxErrorRate, "fail the run when more than this share of requests fail")
+	f.maxErr = fs.Float64("max-error-rate", meshperf.DefaultAbortErrorRate, "fail the run when more than this share of requests fail")
 	f.jsonOut = fs.String("json", "", "write the result as JSON to this file ('-' = stdout)")
 	f.partial = fs.Bool("partial", false, "when the run is interrupted (SIGINT, SIGTERM), still write its partial result, marked \"interrupted\": true, to -json; without it -json is left as it was")
 	f.budgetText = fs.String("budget", "", "fail (exit 1) when the result breaks this budget, e.g. 'p99<5ms,err<0.1%'")

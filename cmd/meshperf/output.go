@@ -31,7 +31,7 @@ func checkJSONOutput(flag, path string) (*outfile.Target, error) {
 }
 
 func recogniseResults(f *os.File) error {
-	_, err := meshperf.Identify(f)
+	err := meshperf.Identify(f)
 	return err
 }
 
@@ -50,7 +50,7 @@ func recogniseReport(f *os.File) error {
 	if bytes.HasPrefix(head, []byte("<!DOCTYPE html>")) && bytes.Contains(head, []byte(reportTitle)) {
 		return nil
 	}
-	if _, err := meshperf.Identify(bytes.NewReader(head)); err == nil {
+	if err := meshperf.Identify(bytes.NewReader(head)); err == nil {
 		return errors.New("it holds a meshperf results document, not a meshperf report")
 	}
 	if len(head) > 40 {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/meshperf/meshperf/internal/testenv"
 	"github.com/meshperf/meshperf/meshperf"
+	"github.com/meshperf/meshperf/meshperf/capacity"
 )
 
 // countingURL serves 200s and counts the requests.
@@ -221,7 +222,7 @@ func TestCapacityJSONIntoFIFO(t *testing.T) {
 	if code != exitFail {
 		t.Errorf("exit %d: %s", code, stderr)
 	}
-	var doc meshperf.Document
+	var doc capacity.Document
 	if b := <-got; json.Unmarshal(b, &doc) != nil || len(doc.Capacity) != 1 {
 		t.Errorf("the FIFO's reader got %q", b)
 	}

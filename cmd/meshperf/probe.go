@@ -3,14 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
-	"os"
-	"strconv"
+	"strings"
 	"time"
+
+	"github.com/meshperf/meshperf/fixtures"
+	"github.com/meshperf/meshperf/meshperf"
 )
 
 // probeReport is what `meshperf probe` prints: the answer's status and
@@ -21,13 +21,16 @@ type probeReport struct {
 	Headers map[string]string `json:"headers"`
 }
 
-// runProbe sends one GET to an http:// URL and prints its status and
-// headers as JSON once the whole body has arrived. A transport failure, and
-// a body that does not complete within -timeout or ends early, exit 1 with
-// nothing on stdout; the status is reported, not judged.
+// runProbe sends one request to an http:// URL (a GET, or with -h2 a GET
+// over h2c, or with -grpc a gRPC health check) and prints its status and
+// headers as JSON once the whole answer has arrived. A transport failure,
+// and a body that does not complete within -timeout or ends early, exit 1
+// with nothing on stdout; the status is reported, not judged.
 func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("probe", stderr, "[-timeout 5s] URL")
+	fs := newFlagSet("probe", stderr, "[-timeout 5s] [-h2 | -grpc] URL")
 	timeout := fs.Duration("timeout", 5*time.Second, "bound on the whole request")
+	h2 := fs.Bool("h2", false, "HTTP/2 over cleartext (h2c, prior knowledge)")
+	grpcFlag := fs.Bool("grpc", false, "a gRPC health check (grpc.health.v1.Health/Check); its header metadata are the headers")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -37,6 +40,16 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *timeout <= 0 || *timeout > time.Minute {
 		return usagef("-timeout %v: use a duration above 0 and at most 1m", *timeout)
 	}
+	if *h2 && *grpcFlag {
+		return usagef("-h2 and -grpc exclude each other")
+	}
+	proto := meshperf.HTTP1
+	switch {
+	case *h2:
+		proto = meshperf.H2C
+	case *grpcFlag:
+		proto = meshperf.GRPC
+	}
 	raw := fs.Arg(0)
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "http" || u.Host == "" {
@@ -44,33 +57,14 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
+	status, header, err := fixtures.Probe(ctx, raw, proto, nil)
 	if err != nil {
-		return usagef("URL %q: %v", raw, err)
+		return fmt.Errorf("probe %s (-timeout %v): %w", raw, *timeout, err)
 	}
-	tr := &http.Transport{DisableKeepAlives: true, Proxy: nil}
-	defer tr.CloseIdleConnections()
-	resp, err := (&http.Client{Transport: tr}).Do(req)
-	if err != nil {
-		return fmt.Errorf("probe %s: %w", raw, err)
-	}
-	n, err := io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		got := strconv.FormatInt(n, 10)
-		if resp.ContentLength >= 0 {
-			got += " of " + strconv.FormatInt(resp.ContentLength, 10)
-		}
-		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
-			return fmt.Errorf("probe %s: the body of the %d response did not complete within -timeout %v (%s bytes read): %w",
-				raw, resp.StatusCode, *timeout, got, err)
-		}
-		return fmt.Errorf("probe %s: the body of the %d response ended after %s bytes: %w", raw, resp.StatusCode, got, err)
-	}
-	rep := probeReport{URL: raw, Status: resp.StatusCode, Headers: make(map[string]string, len(resp.Header))}
-	for k, v := range resp.Header {
+	rep := probeReport{URL: raw, Status: status, Headers: make(map[string]string, len(header))}
+	for k, v := range header {
 		if len(v) > 0 {
-			rep.Headers[k] = v[0]
+			rep.Headers[k] = strings.Join(v, ", ") // a field sent as several lines is one list
 		}
 	}
 	return json.NewEncoder(stdout).Encode(rep)

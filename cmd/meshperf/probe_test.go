@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/meshperf/meshperf/fixtures/echo"
 )
 
 func TestProbePrintsStatusAndHeaders(t *testing.T) {
@@ -72,6 +74,7 @@ func TestProbeFailures(t *testing.T) {
 		{[]string{"probe", "-timeout", "0s", "http://127.0.0.1/"}, "-timeout 0s"},
 		{[]string{"probe", "-timeout", "2m", "http://127.0.0.1/"}, "-timeout 2m0s"},
 		{[]string{"probe", "-bogus", "http://127.0.0.1/"}, "-bogus"},
+		{[]string{"probe", "-h2", "-grpc", "http://127.0.0.1/"}, "-h2 and -grpc"},
 	} {
 		if code, _, stderr := runCLI(t, tt.args...); code != exitUsage || !strings.Contains(stderr, tt.want) {
 			t.Errorf("%q: exit %d, stderr %q; want 2 naming %s", tt.args, code, stderr, tt.want)
@@ -91,7 +94,7 @@ func TestProbeFailsWhenTheBodyDoesNotComplete(t *testing.T) {
 				_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nab")
 				_, _ = io.Copy(io.Discard, c) // hold the connection open
 			},
-			want: "did not complete within -timeout 300ms",
+			want: "did not complete before the deadline",
 		},
 		{
 			name: "body cut short",
@@ -129,5 +132,22 @@ func TestProbeFailsWhenTheBodyDoesNotComplete(t *testing.T) {
 				t.Errorf("stdout %q; want no report for a failed probe", stdout)
 			}
 		})
+	}
+}
+
+// -h2 and -grpc probe in those protocols; a gRPC answer's header metadata
+// are its headers.
+func TestProbeProtocols(t *testing.T) {
+	srv, err := echo.New(echo.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	for flag, want := range map[string]string{"-h2": "echo", "-grpc": ""} {
+		code, stdout, stderr := runCLI(t, "probe", flag, srv.URL()+"/")
+		var rep probeReport
+		if code != exitOK || json.Unmarshal([]byte(stdout), &rep) != nil || rep.Status != 200 || rep.Headers["X-Meshperf-App"] != want {
+			t.Errorf("probe %s: exit %d, report %q, stderr %q; want 200 with X-Meshperf-App %q", flag, code, stdout, stderr, want)
+		}
 	}
 }

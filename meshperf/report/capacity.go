@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/meshperf/meshperf/meshperf"
+	"github.com/meshperf/meshperf/meshperf/capacity"
 )
 
 // capacityView is one capacity search, ready for the template: its
@@ -85,7 +85,7 @@ func capacityViews(s Source) ([]capacityView, error) {
 
 // newCapacityChart draws p99 against the requested rate, both axes linear
 // from zero.
-func newCapacityChart(c *meshperf.CapacityResult) capacityChart {
+func newCapacityChart(c *capacity.Result) capacityChart {
 	var maxX, maxY float64
 	for _, st := range c.Steps {
 		maxX = max(maxX, st.QPS)

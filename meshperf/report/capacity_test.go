@@ -8,24 +8,25 @@ import (
 	"time"
 
 	"github.com/meshperf/meshperf/meshperf"
+	"github.com/meshperf/meshperf/meshperf/capacity"
 	"github.com/meshperf/meshperf/meshperf/latency"
 )
 
 func capacitySource() Source {
 	var results []*meshperf.Result
-	c := &meshperf.CapacityResult{QPS: 400, Pass: 400, Fail: 800, Converged: true, Stop: meshperf.StopConverged, Tolerance: 0.01,
+	c := &capacity.Result{QPS: 400, Pass: 400, Fail: 800, Converged: true, Stop: capacity.StopConverged, Tolerance: 0.01,
 		Criterion: "p99<5ms", Labels: map[string]string{"mode": "both", "sidecar": "<b>x</b>"}}
 	for i, q := range []float64{100, 200, 400, 800} {
 		r := &meshperf.Result{ID: string(rune('a' + i)), RequestedQPS: q, ActualQPS: q, Requests: 100, Concurrency: 8,
 			StatusCodes: map[int]int64{200: 100}, Latency: latency.Summary{Count: 100, P50: time.Millisecond, P99: time.Duration(q) * 10 * time.Microsecond}}
-		st := meshperf.CapacityStep{QPS: q, Phase: meshperf.PhaseRamp, Pass: q < 800, ResultID: r.ID} // as decoded: linked by id
+		st := capacity.Step{QPS: q, Phase: capacity.PhaseRamp, Pass: q < 800, ResultID: r.ID} // as decoded: linked by id
 		if !st.Pass {
 			st.Err = errors.New("p99 8ms exceeds ceiling 5ms")
 		}
 		results = append(results, r)
 		c.Steps = append(c.Steps, st)
 	}
-	return Source{Name: "cap.json", Results: results, Capacity: []*meshperf.CapacityResult{c}}
+	return Source{Name: "cap.json", Results: results, Capacity: []*capacity.Result{c}}
 }
 
 func TestCapacitySection(t *testing.T) {

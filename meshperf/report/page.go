@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/meshperf/meshperf/meshperf"
+	"github.com/meshperf/meshperf/meshperf/capacity"
 	"github.com/meshperf/meshperf/meshperf/stats"
 )
 
@@ -26,7 +27,7 @@ type Source struct {
 	// Capacity holds the capacity searches whose steps are Results
 	// (`meshperf capacity -json`). Their steps are drawn as searches,
 	// requested rate against p99, not against concurrency.
-	Capacity []*meshperf.CapacityResult
+	Capacity []*capacity.Result
 }
 
 // Page is a report ready to write.
@@ -118,12 +119,12 @@ func Build(srcs []Source) (*Page, error) {
 			p.LatencyCharts = append(p.LatencyCharts, c)
 		}
 	}
-	for _, comp := range []string{ClientSidecar, ServerSidecar} {
+	for _, comp := range []string{meshperf.ClientSidecar, meshperf.ServerSidecar} {
 		if c, ok := newChart(comp+" CPU (mean)", "CPU", ss, class, cpuOf(comp), fixedUnit(1, "millicores")); ok {
 			p.ResourceCharts = append(p.ResourceCharts, c)
 		}
 	}
-	for _, comp := range []string{ClientSidecar, ServerSidecar} {
+	for _, comp := range []string{meshperf.ClientSidecar, meshperf.ServerSidecar} {
 		if c, ok := newChart(comp+" memory (working set max)", "memory", ss, class, memOf(comp), fixedUnit(float64(meshperf.MiB), "MiB")); ok {
 			p.ResourceCharts = append(p.ResourceCharts, c)
 		}
@@ -152,7 +153,7 @@ func memOf(comp string) valueFunc {
 // without sidecars uses none.
 func sidecarCPU(r *meshperf.Result) (float64, bool) {
 	var sum float64
-	for _, comp := range []string{ClientSidecar, ServerSidecar} {
+	for _, comp := range []string{meshperf.ClientSidecar, meshperf.ServerSidecar} {
 		sum += r.Resources[comp].CPUMean.Millicores()
 	}
 	return sum, true

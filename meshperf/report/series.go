@@ -8,12 +8,6 @@ import (
 	"github.com/meshperf/meshperf/meshperf"
 )
 
-// Component names in Result.Resources.
-const (
-	ClientSidecar = "client-sidecar"
-	ServerSidecar = "server-sidecar"
-)
-
 // Mode labels the overhead table compares.
 const (
 	ModeBaseline = "baseline"

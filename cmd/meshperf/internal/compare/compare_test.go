@@ -70,8 +70,8 @@ func TestThresholdCrossed(t *testing.T) {
 		{"qps<-5%", 1000, 2000, false},
 		{"err>+0.5%", 0.001, 0.007, true},
 		{"err>+0.5pp", 0.001, 0.005, false},
-		{"sidecar_cpu>+50m", 100, 151, true},
-		{"sidecar_mem>+1Mi", 1 << 20, 2<<20 + 1, true},
+		{"total_sidecar_cpu>+50m", 100, 151, true},
+		{"total_sidecar_mem>+1Mi", 1 << 20, 2<<20 + 1, true},
 	}
 	for _, tt := range tests {
 		ts, err := ParseThresholds(tt.clause)
@@ -85,7 +85,7 @@ func TestThresholdCrossed(t *testing.T) {
 }
 
 func FuzzParseThresholds(f *testing.F) {
-	for _, s := range []string{"p99>+10%,sidecar_cpu>+20%,p50>+200us,err>+0.5%", "qps<-5%", "client_sidecar_mem>+16Mi",
+	for _, s := range []string{"p99>+10%,total_sidecar_cpu>+20%,p50>+200us,err>+0.5%", "qps<-5%", "client_sidecar_mem>+16Mi",
 		"server_sidecar_cpu>+0.1", "max>1.5ms", "p99<-1", "err>+0.5pp", ""} {
 		f.Add(s)
 	}
@@ -135,18 +135,18 @@ func TestCheckSidecarMetricsByMode(t *testing.T) {
 		old, new *meshperf.Result
 		want     string // in the error; "" passes
 	}{
-		{name: "baseline without sidecars", clause: "sidecar_cpu>+20%",
+		{name: "baseline without sidecars", clause: "total_sidecar_cpu>+20%",
 			old: strip(result("baseline", 8, ms, 0)), new: strip(result("baseline", 8, ms, 0))},
-		{name: "client-only gates the client sidecar", clause: "sidecar_mem>+20%",
+		{name: "client-only gates the client sidecar", clause: "total_sidecar_mem>+20%",
 			old: strip(result("client-only", 8, ms, 100), "client-sidecar"), new: strip(result("client-only", 8, ms, 100), "client-sidecar")},
 		{name: "client-only without server readings is not gated on them", clause: "server_sidecar_cpu>+20%",
 			old: strip(result("client-only", 8, ms, 100), "client-sidecar"), new: strip(result("client-only", 8, ms, 100), "client-sidecar")},
-		{name: "client-only without client readings", clause: "sidecar_cpu>+20%",
+		{name: "client-only without client readings", clause: "total_sidecar_cpu>+20%",
 			old: strip(result("client-only", 8, ms, 100), "client-sidecar"), new: strip(result("client-only", 8, ms, 100)),
-			want: "sidecar_cpu: new run has no client-sidecar readings"},
-		{name: "both needs both", clause: "sidecar_cpu>+20%",
+			want: "total_sidecar_cpu: new run has no client-sidecar readings"},
+		{name: "both needs both", clause: "total_sidecar_cpu>+20%",
 			old: strip(result("both", 8, ms, 100), "client-sidecar"), new: result("both", 8, ms, 100),
-			want: "sidecar_cpu: old run has no server-sidecar readings"},
+			want: "total_sidecar_cpu: old run has no server-sidecar readings"},
 		{name: "no mode needs every sidecar", clause: "client_sidecar_cpu>+20%",
 			old: strip(result("", 8, ms, 100)), new: strip(result("", 8, ms, 100)),
 			want: "client_sidecar_cpu: old run has no client-sidecar readings"},

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/meshperf/meshperf/assertions"
-	"github.com/meshperf/meshperf/fixtures"
 	"github.com/meshperf/meshperf/meshperf"
 	"github.com/meshperf/meshperf/meshperf/stats"
 )
@@ -344,17 +343,7 @@ func latencySamples(r *meshperf.Result) int64 {
 }
 
 // allComponents lists the components a resource metric reads.
-func (m Metric) allComponents() []string {
-	switch m {
-	case ClientSidecarCPU, ClientSidecarMem:
-		return []string{fixtures.ClientSidecar}
-	case ServerSidecarCPU, ServerSidecarMem:
-		return []string{fixtures.ServerSidecar}
-	case SidecarCPU, SidecarMem:
-		return []string{fixtures.ClientSidecar, fixtures.ServerSidecar}
-	}
-	return nil
-}
+func (m Metric) allComponents() []string { return m.def().Components }
 
 // components lists the components whose readings m needs in a step of
 // mode: nil for a metric that reads no component, empty when the mode
@@ -367,9 +356,9 @@ func (m Metric) components(mode string) []string {
 	}
 	runs := map[string]map[string]bool{
 		"baseline":    {},
-		"client-only": {fixtures.ClientSidecar: true},
-		"server-only": {fixtures.ServerSidecar: true},
-		"both":        {fixtures.ClientSidecar: true, fixtures.ServerSidecar: true},
+		"client-only": {meshperf.ClientSidecar: true},
+		"server-only": {meshperf.ServerSidecar: true},
+		"both":        {meshperf.ClientSidecar: true, meshperf.ServerSidecar: true},
 	}[mode]
 	if runs == nil {
 		return all

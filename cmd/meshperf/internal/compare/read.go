@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/meshperf/meshperf/meshperf"
+	"github.com/meshperf/meshperf/meshperf/capacity"
 )
 
 // ErrNotResult is returned (wrapped) for a JSON file that is neither a
@@ -33,7 +34,7 @@ type File struct {
 	Results     []*meshperf.Result
 	Environment map[string]string
 	Config      map[string]string
-	Capacity    []*meshperf.CapacityResult
+	Capacity    []*capacity.Result
 }
 
 // ReadFile reads the results in one file: a single Result, or every step of

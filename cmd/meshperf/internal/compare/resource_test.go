@@ -3,7 +3,6 @@ package compare
 import (
 	"testing"
 
-	"github.com/meshperf/meshperf/fixtures"
 	"github.com/meshperf/meshperf/meshperf"
 )
 
@@ -11,8 +10,8 @@ import (
 // compare, never a clean value.
 func TestUnreliableResourceIsMissing(t *testing.T) {
 	r := &meshperf.Result{Resources: map[string]meshperf.Resources{
-		fixtures.ClientSidecar: {CPUMean: 100 * meshperf.Millicore, WorkingSetMax: meshperf.MiB},
-		fixtures.ServerSidecar: {CPUMean: 5 * meshperf.Millicore, WorkingSetMax: meshperf.MiB, Unreliable: "1 reading in the window"},
+		meshperf.ClientSidecar: {CPUMean: 100 * meshperf.Millicore, WorkingSetMax: meshperf.MiB},
+		meshperf.ServerSidecar: {CPUMean: 5 * meshperf.Millicore, WorkingSetMax: meshperf.MiB, Unreliable: "1 reading in the window"},
 	}}
 	cases := []struct {
 		name   string
@@ -22,7 +21,7 @@ func TestUnreliableResourceIsMissing(t *testing.T) {
 	}{
 		{name: "reliable client cpu", metric: ClientSidecarCPU, want: 100, ok: true},
 		{name: "unreliable server cpu", metric: ServerSidecarCPU},
-		{name: "sum with an unreliable part", metric: SidecarCPU},
+		{name: "sum with an unreliable part", metric: TotalSidecarCPU},
 		{name: "unreliable server memory", metric: ServerSidecarMem},
 	}
 	for _, tc := range cases {

@@ -29,13 +29,23 @@ type ThresholdError struct {
 
 func (e *ThresholdError) Error() string { return fmt.Sprintf("clause %q: %s", e.Clause, e.Reason) }
 
-const metricList = "p50, p90, p99, p999, max, qps, err, client_sidecar_cpu, server_sidecar_cpu, sidecar_cpu, client_sidecar_mem, server_sidecar_mem, sidecar_mem"
+// metricList names every metric, for errors.
+func metricList() string {
+	names := make([]string, len(Metrics))
+	for i, m := range Metrics {
+		names[i] = string(m)
+	}
+	return strings.Join(names, ", ")
+}
 
 // ParseThresholds parses comma-separated clauses METRIC OP VALUE: OP is '>'
 // (a rise fails) for every metric but qps, which takes '<' (a drop fails).
 // VALUE is +N% (relative), or absolute: a duration for latencies (+200us),
 // req/s for qps (-500), percentage points for err (+0.5% or +0.5pp),
 // millicores or cores for CPU (+50m, +0.1), bytes for memory (+16Mi).
+// METRIC is one of Metrics, words of meshperf.Metrics; sidecar_cpu and
+// sidecar_mem, once the sum of both sidecars here, are refused, naming
+// total_sidecar_cpu and total_sidecar_mem.
 func ParseThresholds(s string) ([]Threshold, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
@@ -65,8 +75,11 @@ func parseClause(c string) (Threshold, error) {
 	for _, k := range Metrics {
 		known = known || k == m
 	}
+	if now, ok := renamed[name]; ok && !known {
+		return bad("%s is no longer a -fail-on metric (it was the sum of both sidecars, but a budget's %s means each sidecar): use %s", name, name, now)
+	}
 	if !known {
-		return bad("unknown metric %q: use %s", name, metricList)
+		return bad("unknown metric %q: use %s", name, metricList())
 	}
 	want, sign := byte('>'), "+"
 	if !m.HigherIsWorse() {
@@ -80,7 +93,17 @@ func parseClause(c string) (Threshold, error) {
 	} else if strings.HasPrefix(val, "+") || strings.HasPrefix(val, "-") {
 		return bad("%c takes %sVALUE", want, sign)
 	}
-	t := Threshold{Metric: m}
+	limit, relative, reason := parseLimit(m, val)
+	if reason != "" {
+		return bad("%s", reason)
+	}
+	return Threshold{Metric: m, Limit: limit, Relative: relative}, nil
+}
+
+// parseLimit reads a clause's value, its sign already cut: a percentage of
+// the baseline (relative), or an absolute amount in m's unit. A value it
+// cannot read comes back as the reason.
+func parseLimit(m Metric, val string) (limit float64, relative bool, reason string) {
 	num := func(s string) (float64, bool) {
 		v, err := quantity.Number(s)
 		return v, err == nil
@@ -92,46 +115,44 @@ func parseClause(c string) (Threshold, error) {
 		}
 		v, okn := num(p)
 		if !ok || !okn || v > 100 {
-			return bad("err takes percentage points 0 to 100, e.g. err>+0.5%% or err>+0.5pp")
+			return 0, false, "err takes percentage points 0 to 100, e.g. err>+0.5% or err>+0.5pp"
 		}
-		t.Limit = v / 100
-		return t, nil
+		return v / 100, false, ""
 	}
 	if strings.HasSuffix(val, "%") {
 		v, err := quantity.Percent(val)
 		if err != nil {
-			return bad("%q is not a non-negative percentage", val)
+			return 0, false, fmt.Sprintf("%q is not a non-negative percentage", val)
 		}
-		t.Relative, t.Limit = true, v
-		return t, nil
+		return v, true, ""
 	}
 	switch m.kind() {
 	case kindLatency:
 		d, err := quantity.Duration(val)
 		if err != nil {
-			return bad("%q: use +N%% or a duration such as +200us or +1.5ms", val)
+			return 0, false, fmt.Sprintf("%q: use +N%% or a duration such as +200us or +1.5ms", val)
 		}
-		t.Limit = float64(d)
+		return float64(d), false, ""
 	case kindRate:
 		v, ok := num(val)
 		if !ok {
-			return bad("%q: use -N%% or requests per second such as -500", val)
+			return 0, false, fmt.Sprintf("%q: use -N%% or requests per second such as -500", val)
 		}
-		t.Limit = v
+		return v, false, ""
 	case kindCPU:
 		v, err := quantity.Millicores(val)
 		if err != nil {
-			return bad("%q: use +N%%, millicores (+50m) or cores (+0.1)", val)
+			return 0, false, fmt.Sprintf("%q: use +N%%, millicores (+50m) or cores (+0.1)", val)
 		}
-		t.Limit = v
+		return v, false, ""
 	case kindMem:
 		b, err := meshperf.ParseBytes(val)
 		if err != nil || val == "" || val[0] < '0' || val[0] > '9' {
-			return bad("%q: use +N%% or bytes such as +16Mi or +10M", val)
+			return 0, false, fmt.Sprintf("%q: use +N%% or bytes such as +16Mi or +10M", val)
 		}
-		t.Limit = float64(b)
+		return float64(b), false, ""
 	}
-	return t, nil
+	return 0, false, ""
 }
 
 // String returns the clause in canonical form; ParseThresholds reads it back.

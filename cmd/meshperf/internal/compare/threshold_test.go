@@ -11,12 +11,12 @@ import (
 // garbage limit.
 func TestParseThresholdsRefusesNonQuantities(t *testing.T) {
 	for _, clause := range []string{
-		"sidecar_mem>+9223372036854775808",
-		"sidecar_mem>+NaNMi",
-		"sidecar_mem>+0.5",
-		"sidecar_cpu>+NaNm",
-		"sidecar_cpu>+0x1p4m",
-		"sidecar_cpu>+1e400",
+		"total_sidecar_mem>+9223372036854775808",
+		"total_sidecar_mem>+NaNMi",
+		"total_sidecar_mem>+0.5",
+		"total_sidecar_cpu>+NaNm",
+		"total_sidecar_cpu>+0x1p4m",
+		"total_sidecar_cpu>+1e400",
 		"p99>+NaN%",
 		"p99>+Inf%",
 		"p99>+0x1p4%",
@@ -38,10 +38,10 @@ func TestParseThresholdsReadsQuantities(t *testing.T) {
 		clause string
 		want   float64
 	}{
-		{"sidecar_mem>+16Mi", 16 << 20},
-		{"sidecar_mem>+1.5Ki", 1536},
-		{"sidecar_cpu>+50m", 50},
-		{"sidecar_cpu>+0.1", 100},
+		{"total_sidecar_mem>+16Mi", 16 << 20},
+		{"total_sidecar_mem>+1.5Ki", 1536},
+		{"total_sidecar_cpu>+50m", 50},
+		{"total_sidecar_cpu>+0.1", 100},
 		{"p99>+1.5ms", 1.5e6},
 		{"qps<-500", 500},
 		{"p99>+12.5%", 12.5},

@@ -1,4 +1,4 @@
-package meshperf_test
+package capacity_test
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/meshperf/meshperf/assertions"
 	"github.com/meshperf/meshperf/internal/testenv"
 	"github.com/meshperf/meshperf/meshperf"
+	"github.com/meshperf/meshperf/meshperf/capacity"
 	"github.com/meshperf/meshperf/meshperf/latency"
 )
 
@@ -86,13 +87,13 @@ func (q *queueServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // quickSteps are load options for short steps, enough workers that the
 // generator is never what limits the rate.
-func quickSteps(d time.Duration) []meshperf.CapacityOption {
-	return []meshperf.CapacityOption{meshperf.Duration(d), meshperf.Warmup(d / 4), meshperf.Concurrency(48),
-		meshperf.Timeout(2 * time.Second)}
+func quickSteps(d time.Duration) []capacity.Option {
+	return []capacity.Option{capacity.Load(meshperf.Duration(d), meshperf.Warmup(d/4), meshperf.Concurrency(48),
+		meshperf.Timeout(2*time.Second))}
 }
 
-func logSteps(t *testing.T) meshperf.CapacityOption {
-	return meshperf.OnStep(func(st meshperf.CapacityStep) {
+func logSteps(t *testing.T) capacity.Option {
+	return capacity.OnStep(func(st capacity.Step) {
 		r := st.Result
 		t.Logf("%-8s %7g req/s: actual %7.1f p99 %8v unsent %4d pass %v", st.Phase, st.QPS, r.ActualQPS, r.Latency.P99, r.Unsent, st.Pass)
 	})
@@ -113,8 +114,8 @@ func TestCapacityFindsConstructedCapacity(t *testing.T) {
 	q, url := newQueueServer(t, 6, 10*time.Millisecond)
 	want := q.capacity()
 	budget := assertions.Budget{P99: 40 * time.Millisecond}
-	opts := append(quickSteps(time.Second), meshperf.StartRate(100), meshperf.MaxRate(5000), logSteps(t))
-	res, err := meshperf.CapacityContext(t.Context(), meshperf.URL(url), budget, opts...)
+	opts := append(quickSteps(time.Second), capacity.StartRate(100), capacity.MaxRate(5000), logSteps(t))
+	res, err := capacity.SearchContext(t.Context(), meshperf.URL(url), budget, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +123,7 @@ func TestCapacityFindsConstructedCapacity(t *testing.T) {
 	if res.QPS > want*1.025 || res.QPS < want*0.95 {
 		t.Errorf("capacity %g req/s, want %.1f −5%% to +2.5%%", res.QPS, want)
 	}
-	if !res.Converged || res.Stop != meshperf.StopConverged || res.Fail > res.Pass*1.0101 {
+	if !res.Converged || res.Stop != capacity.StopConverged || res.Fail > res.Pass*1.0101 {
 		t.Errorf("not converged to 1%%: stop %s, pass %g, fail %g", res.Stop, res.Pass, res.Fail)
 	}
 	if len(res.Tries) != 3 {
@@ -135,7 +136,7 @@ func TestCapacityFindsConstructedCapacity(t *testing.T) {
 		if st.Pass != (st.Err == nil) || st.Result == nil || st.ResultID != st.Result.ID {
 			t.Errorf("step %+v: pass, error and result disagree", st)
 		}
-		if !st.Pass && st.QPS < res.QPS && st.Phase != meshperf.PhaseRepeat {
+		if !st.Pass && st.QPS < res.QPS && st.Phase != capacity.PhaseRepeat {
 			t.Errorf("step at %g req/s failed below the capacity %g: %v", st.QPS, res.QPS, st.Err)
 		}
 	}
@@ -148,14 +149,14 @@ func TestCapacityFindsConstructedCapacity(t *testing.T) {
 // max rate, confirms it, and stops there well within its bounds.
 func TestCapacityStopsAtMaxRate(t *testing.T) {
 	_, url := newQueueServer(t, 64, time.Millisecond) // 64000 req/s
-	opts := append(quickSteps(200*time.Millisecond), meshperf.StartRate(50), meshperf.MaxRate(300), meshperf.BoundaryRepeats(1))
+	opts := append(quickSteps(200*time.Millisecond), capacity.StartRate(50), capacity.MaxRate(300), capacity.BoundaryRepeats(1))
 	start := time.Now()
-	res, err := meshperf.CapacityContext(t.Context(), meshperf.URL(url), assertions.Budget{P99: time.Second}, opts...)
+	res, err := capacity.SearchContext(t.Context(), meshperf.URL(url), assertions.Budget{P99: time.Second}, opts...)
 	elapsed := time.Since(start)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Stop != meshperf.StopMaxRate || res.QPS != 300 || res.Converged {
+	if res.Stop != capacity.StopMaxRate || res.QPS != 300 || res.Converged {
 		t.Errorf("stop %s, capacity %g, converged %v; want max-rate at 300, not converged", res.Stop, res.QPS, res.Converged)
 	}
 	var rates []float64
@@ -177,15 +178,15 @@ func TestCapacityStopsAtMaxRate(t *testing.T) {
 // the search after it, with the time-bound reason, not an error.
 func TestCapacityTimeBound(t *testing.T) {
 	_, url := newQueueServer(t, 64, time.Millisecond)
-	opts := append(quickSteps(200*time.Millisecond), meshperf.StartRate(50), meshperf.MaxRate(1000))
+	opts := append(quickSteps(200*time.Millisecond), capacity.StartRate(50), capacity.MaxRate(1000))
 	// One step is budgeted at 50ms warm-up + 200ms + 2s timeout + 2s slack.
 	ctx, cancel := context.WithTimeout(t.Context(), 6*time.Second)
 	defer cancel()
-	res, err := meshperf.CapacityContext(ctx, meshperf.URL(url), assertions.Budget{P99: time.Second}, opts...)
+	res, err := capacity.SearchContext(ctx, meshperf.URL(url), assertions.Budget{P99: time.Second}, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Stop != meshperf.StopTimeBound || len(res.Steps) == 0 || res.Converged {
+	if res.Stop != capacity.StopTimeBound || len(res.Steps) == 0 || res.Converged {
 		t.Errorf("stop %s after %d steps, converged %v; want time-bound", res.Stop, len(res.Steps), res.Converged)
 	}
 	if v := res.Verdict(); !strings.Contains(v, "not converged (time-bound)") {
@@ -198,10 +199,10 @@ func TestCapacityTimeBound(t *testing.T) {
 func TestCapacityInterrupted(t *testing.T) {
 	_, url := newQueueServer(t, 64, time.Millisecond)
 	ctx, cancel := context.WithCancel(t.Context())
-	opts := append(quickSteps(200*time.Millisecond), meshperf.StartRate(50), meshperf.MaxRate(1000),
-		meshperf.OnStep(func(meshperf.CapacityStep) { cancel() }))
-	res, err := meshperf.CapacityContext(ctx, meshperf.URL(url), assertions.Budget{P99: time.Second}, opts...)
-	if !errors.Is(err, context.Canceled) || res == nil || res.Stop != meshperf.StopInterrupted || len(res.Steps) != 1 {
+	opts := append(quickSteps(200*time.Millisecond), capacity.StartRate(50), capacity.MaxRate(1000),
+		capacity.OnStep(func(capacity.Step) { cancel() }))
+	res, err := capacity.SearchContext(ctx, meshperf.URL(url), assertions.Budget{P99: time.Second}, opts...)
+	if !errors.Is(err, context.Canceled) || res == nil || res.Stop != capacity.StopInterrupted || len(res.Steps) != 1 {
 		t.Fatalf("err %v, result %+v; want context.Canceled after one step", err, res)
 	}
 }
@@ -224,20 +225,20 @@ func TestCapacityNone(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := httptest.NewServer(tt.handler)
 			t.Cleanup(srv.Close)
-			opts := append(quickSteps(200*time.Millisecond), meshperf.StartRate(50), meshperf.BoundaryRepeats(1))
-			res, err := meshperf.CapacityContext(t.Context(), meshperf.URL(srv.URL+"/"), tt.budget, opts...)
-			var none *meshperf.NoCapacityError
-			if !errors.Is(err, meshperf.ErrNoCapacity) || !errors.As(err, &none) {
+			opts := append(quickSteps(200*time.Millisecond), capacity.StartRate(50), capacity.BoundaryRepeats(1))
+			res, err := capacity.SearchContext(t.Context(), meshperf.URL(srv.URL+"/"), tt.budget, opts...)
+			var none *capacity.NoCapacityError
+			if !errors.Is(err, capacity.ErrNoCapacity) || !errors.As(err, &none) {
 				t.Fatalf("err = %v, want a NoCapacityError", err)
 			}
 			if none.Tries != 2 || none.StartRate != 50 || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v: want 2 tries at 50 req/s naming %q", err, tt.want)
 			}
-			if res.Stop != meshperf.StopNoCapacity || res.QPS != 0 || len(res.Steps) != 2 {
+			if res.Stop != capacity.StopNoCapacity || res.QPS != 0 || len(res.Steps) != 2 {
 				t.Errorf("stop %s, capacity %g, %d steps", res.Stop, res.QPS, len(res.Steps))
 			}
 			var out strings.Builder
-			meshperf.ReportCapacityTo(reporterFunc(func(v float64, unit string) {
+			capacity.ReportTo(reporterFunc(func(v float64, unit string) {
 				out.WriteString(unit + " ")
 			}), res)
 			if strings.Contains(out.String(), "max-qps") {
@@ -254,9 +255,9 @@ func TestCapacityNoSamplesFails(t *testing.T) {
 	url := srv.URL + "/"
 	srv.Close()
 	// A criterion that checks nothing but what Capacity requires of it.
-	opts := append(quickSteps(100*time.Millisecond), meshperf.StartRate(20), meshperf.BoundaryRepeats(0))
-	res, err := meshperf.CapacityContext(t.Context(), meshperf.URL(url), samplesOnly{}, opts...)
-	if !errors.Is(err, meshperf.ErrNoCapacity) || !errors.Is(err, meshperf.ErrNoSamples) {
+	opts := append(quickSteps(100*time.Millisecond), capacity.StartRate(20), capacity.BoundaryRepeats(0))
+	res, err := capacity.SearchContext(t.Context(), meshperf.URL(url), samplesOnly{}, opts...)
+	if !errors.Is(err, capacity.ErrNoCapacity) || !errors.Is(err, meshperf.ErrNoSamples) {
 		t.Fatalf("err = %v, want no capacity because no request was answered", err)
 	}
 	if res.Steps[0].Pass {
@@ -285,13 +286,13 @@ func (f reporterFunc) ReportMetric(v float64, unit string) { f(v, unit) }
 func TestCapacityNotReproducible(t *testing.T) {
 	testenv.Long(t, "runs a capacity search of about 12 s")
 	q, url := newQueueServer(t, 6, 10*time.Millisecond)
-	opts := append(quickSteps(600*time.Millisecond), meshperf.StartRate(400), meshperf.MaxRate(5000), logSteps(t),
-		meshperf.OnStep(func(st meshperf.CapacityStep) {
-			if st.Phase == meshperf.PhaseRepeat && st.QPS != 400 { // not a retry of the start rate
+	opts := append(quickSteps(600*time.Millisecond), capacity.StartRate(400), capacity.MaxRate(5000), logSteps(t),
+		capacity.OnStep(func(st capacity.Step) {
+			if st.Phase == capacity.PhaseRepeat && st.QPS != 400 { // not a retry of the start rate
 				q.setWorkers(5)
 			}
 		}))
-	res, err := meshperf.CapacityContext(t.Context(), meshperf.URL(url), assertions.Budget{P99: 40 * time.Millisecond}, opts...)
+	res, err := capacity.SearchContext(t.Context(), meshperf.URL(url), assertions.Budget{P99: 40 * time.Millisecond}, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,25 +316,27 @@ func TestCapacityOptionsRejected(t *testing.T) {
 	ok := assertions.Budget{P99: 5 * time.Millisecond}
 	tests := []struct {
 		name   string
-		crit   meshperf.Criterion
-		opts   []meshperf.CapacityOption
+		crit   capacity.Criterion
+		opts   []capacity.Option
 		field  string
 		detail string
 	}{
-		{"zero start", ok, []meshperf.CapacityOption{meshperf.StartRate(0)}, "start-rate", "(0, 1e+07]"},
-		{"NaN start", ok, []meshperf.CapacityOption{meshperf.StartRate(math.NaN())}, "start-rate", "(0, 1e+07]"},
-		{"tiny start", ok, []meshperf.CapacityOption{meshperf.StartRate(1e-10)}, "start-rate", "does not fit a 5s step"},
-		{"start below one per step", ok, []meshperf.CapacityOption{meshperf.StartRate(0.5), meshperf.Duration(time.Second)}, "start-rate", "one request every 2s"},
-		{"negative max", ok, []meshperf.CapacityOption{meshperf.MaxRate(-1)}, "max-rate", "(0, 1e+07]"},
-		{"start above max", ok, []meshperf.CapacityOption{meshperf.StartRate(500), meshperf.MaxRate(400)}, "start-rate", "must not exceed the max rate 400"},
-		{"zero tolerance", ok, []meshperf.CapacityOption{meshperf.Tolerance(0)}, "tolerance", "[0.001, 0.5]"},
-		{"tolerance in percent", ok, []meshperf.CapacityOption{meshperf.Tolerance(1)}, "tolerance", "0.01 for 1%"},
-		{"negative repeats", ok, []meshperf.CapacityOption{meshperf.BoundaryRepeats(-1)}, "repeats", "0 to 10"},
-		{"too many repeats", ok, []meshperf.CapacityOption{meshperf.BoundaryRepeats(11)}, "repeats", "0 to 10"},
-		{"a rate", ok, []meshperf.CapacityOption{meshperf.QPS(1000)}, "qps", "use StartRate and MaxRate"},
-		{"closed loop", ok, []meshperf.CapacityOption{meshperf.QPS(0)}, "qps", "use StartRate and MaxRate"},
-		{"a request count", ok, []meshperf.CapacityOption{meshperf.Requests(100)}, "requests", "not a request count"},
-		{"bad load option", ok, []meshperf.CapacityOption{meshperf.Concurrency(0)}, "concurrency", "1 to 10000"},
+		{"zero start", ok, []capacity.Option{capacity.StartRate(0)}, "start-rate", "(0, 1e+07]"},
+		{"NaN start", ok, []capacity.Option{capacity.StartRate(math.NaN())}, "start-rate", "(0, 1e+07]"},
+		{"tiny start", ok, []capacity.Option{capacity.StartRate(1e-10)}, "start-rate", "does not fit the 5s window"},
+		{"start below one per step", ok, []capacity.Option{capacity.StartRate(0.5), capacity.Load(meshperf.Duration(time.Second))}, "start-rate", "one request every 2s"},
+		{"negative max", ok, []capacity.Option{capacity.MaxRate(-1)}, "max-rate", "(0, 1e+07]"},
+		{"start above max", ok, []capacity.Option{capacity.StartRate(500), capacity.MaxRate(400)}, "start-rate", "must not exceed the max rate 400"},
+		{"zero tolerance", ok, []capacity.Option{capacity.Tolerance(0)}, "tolerance", "[0.001, 0.5]"},
+		{"tolerance in percent", ok, []capacity.Option{capacity.Tolerance(1)}, "tolerance", "0.01 for 1%"},
+		{"negative repeats", ok, []capacity.Option{capacity.BoundaryRepeats(-1)}, "repeats", "0 to 10"},
+		{"too many repeats", ok, []capacity.Option{capacity.BoundaryRepeats(11)}, "repeats", "0 to 10"},
+		{"a rate", ok, []capacity.Option{capacity.Load(meshperf.QPS(1000))}, "qps", "use StartRate and MaxRate"},
+		{"closed loop", ok, []capacity.Option{capacity.Load(meshperf.QPS(0))}, "qps", "use StartRate and MaxRate"},
+		{"the top rate", ok, []capacity.Option{capacity.Load(meshperf.QPS(meshperf.MaxQPS))}, "qps", "use StartRate and MaxRate"},
+		{"half the top rate", ok, []capacity.Option{capacity.Load(meshperf.Concurrency(2)), capacity.Load(meshperf.QPS(meshperf.MaxQPS / 2))}, "qps", "use StartRate and MaxRate"},
+		{"a request count", ok, []capacity.Option{capacity.Load(meshperf.Requests(100))}, "requests", "not a request count"},
+		{"bad load option", ok, []capacity.Option{capacity.Load(meshperf.Concurrency(0))}, "concurrency", "1 to 10000"},
 		{"no budget", nil, nil, "budget", "pass a criterion"},
 		{"negative p99", assertions.Budget{P99: -time.Millisecond}, nil, "budget", "Budget.P99 = -1ms"},
 		{"error rate in percent", assertions.Budget{MaxErrorRate: 5}, nil, "budget", "Budget.MaxErrorRate = 5"},
@@ -341,7 +344,7 @@ func TestCapacityOptionsRejected(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := meshperf.CapacityContext(t.Context(), meshperf.URL(url), tt.crit, tt.opts...)
+			res, err := capacity.SearchContext(t.Context(), meshperf.URL(url), tt.crit, tt.opts...)
 			var ie *meshperf.InvalidError
 			if !errors.As(err, &ie) || ie.Field != tt.field || !strings.Contains(err.Error(), tt.detail) {
 				t.Fatalf("err = %v; want an InvalidError for %s saying %q", err, tt.field, tt.detail)
@@ -351,7 +354,7 @@ func TestCapacityOptionsRejected(t *testing.T) {
 			}
 		})
 	}
-	if _, err := meshperf.CapacityContext(t.Context(), nil, ok); err == nil || !strings.Contains(err.Error(), "target") {
+	if _, err := capacity.SearchContext(t.Context(), nil, ok); err == nil || !strings.Contains(err.Error(), "target") {
 		t.Errorf("nil target: %v", err)
 	}
 }
@@ -364,9 +367,9 @@ func (passAll) Evaluate(*meshperf.Result) error { return nil }
 // capacity, which decodes back and links to its steps.
 func TestCapacityJSON(t *testing.T) {
 	_, url := newQueueServer(t, 64, time.Millisecond)
-	opts := append(quickSteps(100*time.Millisecond), meshperf.StartRate(50), meshperf.MaxRate(100), meshperf.BoundaryRepeats(1),
-		meshperf.Label("mode", "baseline"))
-	res, err := meshperf.CapacityContext(t.Context(), meshperf.URL(url), assertions.Budget{P99: time.Second}, opts...)
+	opts := append(quickSteps(100*time.Millisecond), capacity.StartRate(50), capacity.MaxRate(100), capacity.BoundaryRepeats(1),
+		capacity.Load(meshperf.Label("mode", "baseline")))
+	res, err := capacity.SearchContext(t.Context(), meshperf.URL(url), assertions.Budget{P99: time.Second}, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,7 +387,7 @@ func TestCapacityJSON(t *testing.T) {
 			t.Errorf("capacity JSON lacks %q: %s", k, b)
 		}
 	}
-	var doc meshperf.Document
+	var doc capacity.Document
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
@@ -459,7 +462,7 @@ func TestCapacityBudgetUnsent(t *testing.T) {
 				t.Fatal(err)
 			}
 			target := &rateTarget{capacity: 1000, unsentFrom: 400, unsent: 3}
-			res, err := meshperf.CapacityContext(t.Context(), target, th.Budget, meshperf.StartRate(100), meshperf.Duration(time.Second))
+			res, err := capacity.SearchContext(t.Context(), target, th.Budget, capacity.StartRate(100), capacity.Load(meshperf.Duration(time.Second)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -496,13 +499,13 @@ func TestCapacityConvergesWithinTolerance(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			target := &rateTarget{capacity: tt.capacity}
-			opts := []meshperf.CapacityOption{meshperf.StartRate(tt.start), meshperf.MaxRate(100_000), meshperf.Duration(time.Second)}
-			tol := meshperf.DefaultTolerance
+			opts := []capacity.Option{capacity.StartRate(tt.start), capacity.MaxRate(100_000), capacity.Load(meshperf.Duration(time.Second))}
+			tol := capacity.DefaultTolerance
 			if tt.tolerance != 0 {
 				tol = tt.tolerance
-				opts = append(opts, meshperf.Tolerance(tol))
+				opts = append(opts, capacity.Tolerance(tol))
 			}
-			res, err := meshperf.CapacityContext(t.Context(), target, assertions.Budget{P99: 10 * time.Millisecond}, opts...)
+			res, err := capacity.SearchContext(t.Context(), target, assertions.Budget{P99: 10 * time.Millisecond}, opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -536,23 +539,23 @@ func TestCapacityReportsMaxQPS(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			target := &rateTarget{capacity: 1000}
 			repeats := 0
-			opts := []meshperf.CapacityOption{meshperf.StartRate(100), meshperf.MaxRate(100_000), meshperf.Duration(time.Second),
-				meshperf.OnStep(func(st meshperf.CapacityStep) {
+			opts := []capacity.Option{capacity.StartRate(100), capacity.MaxRate(100_000), capacity.Load(meshperf.Duration(time.Second)),
+				capacity.OnStep(func(st capacity.Step) {
 					// The first retry of the boundary runs at the old
 					// capacity; the second try at the new one.
-					if st.Phase == meshperf.PhaseRepeat {
+					if st.Phase == capacity.PhaseRepeat {
 						if repeats++; repeats == 2 && tt.drop > 0 {
 							target.setCapacity(tt.drop)
 						}
 					}
 				})}
-			res, err := meshperf.CapacityContext(t.Context(), target, assertions.Budget{P99: 10 * time.Millisecond}, opts...)
+			res, err := capacity.SearchContext(t.Context(), target, assertions.Budget{P99: 10 * time.Millisecond}, opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Log(res.Verdict())
 			got := map[string]float64{}
-			meshperf.ReportCapacityTo(reporterFunc(func(v float64, unit string) { got[unit] = v }), res)
+			capacity.ReportTo(reporterFunc(func(v float64, unit string) { got[unit] = v }), res)
 			q, reported := got["max-qps"]
 			if reported != tt.maxQPS || got["ns/op"] != 0 {
 				t.Fatalf("reported %v (tries %v, censored %v): want max-qps reported %v", got, res.Tries, res.Censored, tt.maxQPS)
@@ -582,7 +585,7 @@ func TestCapacityReportsMaxQPS(t *testing.T) {
 		})
 	}
 	var units strings.Builder
-	if err := meshperf.WriteUnits(&units); err != nil {
+	if err := capacity.WriteUnits(&units); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"Unit max-qps better=higher\n", "Unit max-qps-spread-% better=lower\n"} {
@@ -599,28 +602,28 @@ func TestCapacityReportsMaxQPS(t *testing.T) {
 // up to convergence; steps and total-s include meshperf's boundary
 // repeats. Run it with
 //
-//	go test -run '^$' -bench CapacitySearch -benchtime 1x -count 5 ./meshperf
+//	go test -run '^$' -bench CapacitySearch -benchtime 1x -count 5 ./meshperf/capacity
 func BenchmarkCapacitySearch(b *testing.B) {
 	for _, strategy := range []struct {
 		name string
-		opts []meshperf.CapacityOption
+		opts []capacity.Option
 	}{
 		{"meshperf", nil},
-		{"nighthawk", []meshperf.CapacityOption{meshperf.NighthawkSearch()}},
+		{"nighthawk", []capacity.Option{capacity.NighthawkSearch()}},
 	} {
 		b.Run("strategy="+strategy.name, func(b *testing.B) {
 			for b.Loop() {
 				q, url := newQueueServer(b, 6, 10*time.Millisecond)
 				want := q.capacity()
-				opts := append(quickSteps(time.Second), meshperf.StartRate(100), meshperf.MaxRate(5000))
-				res, err := meshperf.CapacityContext(b.Context(), meshperf.URL(url), assertions.Budget{P99: 40 * time.Millisecond},
+				opts := append(quickSteps(time.Second), capacity.StartRate(100), capacity.MaxRate(5000))
+				res, err := capacity.SearchContext(b.Context(), meshperf.URL(url), assertions.Budget{P99: 40 * time.Millisecond},
 					append(opts, strategy.opts...)...)
 				if err != nil {
 					b.Fatal(err)
 				}
 				searchSteps, converged := 0, res.Start
 				for _, st := range res.Steps {
-					if st.Phase != meshperf.PhaseRepeat {
+					if st.Phase != capacity.PhaseRepeat {
 						searchSteps++
 						converged = st.Result.End
 					}
@@ -637,4 +640,45 @@ func BenchmarkCapacitySearch(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestStepDuration: a step lasts DefaultStepDuration unless a load option
+// sets the duration, even to meshperf.DefaultDuration, and every other
+// load option reaches each step's Plan.
+func TestStepDuration(t *testing.T) {
+	tests := []struct {
+		name string
+		load []meshperf.Option
+		want time.Duration
+	}{
+		{"default", nil, capacity.DefaultStepDuration},
+		{"a run's default, given", []meshperf.Option{meshperf.Duration(meshperf.DefaultDuration)}, meshperf.DefaultDuration},
+		{"set", []meshperf.Option{meshperf.Warmup(0), meshperf.Duration(time.Second)}, time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			target := &planTarget{rateTarget: rateTarget{capacity: 400}}
+			_, err := capacity.SearchContext(t.Context(), target, assertions.Budget{P99: 10 * time.Millisecond},
+				capacity.StartRate(100), capacity.MaxRate(800), capacity.Load(append(tt.load, meshperf.Concurrency(3))...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range target.plans {
+				if p.Duration != tt.want || p.Concurrency != 3 {
+					t.Fatalf("a step ran %v with %d workers, want %v with 3", p.Duration, p.Concurrency, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// planTarget is a rateTarget that keeps each step's Plan.
+type planTarget struct {
+	rateTarget
+	plans []meshperf.Plan
+}
+
+func (t *planTarget) Load(ctx context.Context, p meshperf.Plan) (*meshperf.Result, error) {
+	t.plans = append(t.plans, p)
+	return t.rateTarget.Load(ctx, p)
 }

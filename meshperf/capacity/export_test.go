@@ -1,4 +1,4 @@
-package meshperf
+package capacity
 
 import (
 	"math"
@@ -9,11 +9,11 @@ import (
 // then bisection to the tolerance, with no throughput estimates and no
 // boundary repeats, as Nighthawk's adaptive load controller searches. Tests
 // use it to measure what meshperf's search saves.
-func NighthawkSearch() CapacityOption {
-	return capacityOption(func(c *capacityConfig) error {
+func NighthawkSearch() Option {
+	return func(c *config) error {
 		c.plain, c.repeats = true, 0
 		return nil
-	})
+	}
 }
 
 func TestRoundRate(t *testing.T) {
@@ -42,13 +42,13 @@ func TestRoundRate(t *testing.T) {
 // by it.
 func TestMaxSteps(t *testing.T) {
 	tests := []struct {
-		cfg  capacityConfig
+		cfg  config
 		want int
 	}{
 		// ramp 100..102400 capped at 1e5: 11; bisect log2(ln2/ln1.01) = 6.12 → 7,
 		// two estimates with a gallop of 7 each: 16; retries 2, walks 2×5.
-		{capacityConfig{start: 100, max: 100_000, tol: 0.01, repeats: 2}, 11 + 7 + 16 + 2 + 10},
-		{capacityConfig{start: 100, max: 100, tol: 0.5, repeats: 0}, 1 + 1 + 2*2},
+		{config{start: 100, max: 100_000, tol: 0.01, repeats: 2}, 11 + 7 + 16 + 2 + 10},
+		{config{start: 100, max: 100, tol: 0.5, repeats: 0}, 1 + 1 + 2*2},
 	}
 	for _, tt := range tests {
 		if got := maxSteps(tt.cfg); got != tt.want {
