@@ -148,6 +148,9 @@ func (p Plan) Validate() error {
 			}
 		}
 	}
+	for k := range p.Labels {
+		checks = append(checks, checkLabel(k))
+	}
 	if hosts > 1 {
 		checks = append(checks, invalid("header", strconv.Quote("Host"), fmt.Sprintf("a request has one Host header; %d were given", hosts)))
 	}
@@ -288,6 +291,13 @@ func checkProtocol(p Protocol) error {
 func checkMaxErrorRate(r float64) error {
 	if !(r >= 0 && r <= 1) {
 		return invalid("max-error-rate", r, "use a fraction in [0, 1]")
+	}
+	return nil
+}
+
+func checkLabel(key string) error {
+	if key == "" {
+		return invalid("label", strconv.Quote(key), "label keys are non-empty")
 	}
 	return nil
 }
@@ -434,8 +444,8 @@ func MaxErrorRate(r float64) Option {
 // Label attaches a key=value label to the Result (SMP labels).
 func Label(key, value string) Option {
 	return func(c *config) error {
-		if key == "" {
-			return invalid("label", key, "label keys are non-empty")
+		if err := checkLabel(key); err != nil {
+			return err
 		}
 		if c.plan.Labels == nil {
 			c.plan.Labels = map[string]string{}

@@ -36,9 +36,9 @@ type fixtureCluster interface {
 // sidecarsOf lists the -sidecar values each fixture takes. The kube
 // fixture runs a proxy other than the built-in one from -sidecar-image.
 var sidecarsOf = map[string][]fixtures.SidecarKind{
-	fixtureLocal:  {local.Builtin, local.HAProxy, local.Nginx, local.Envoy, local.Pipy},
-	fixtureDocker: {local.Builtin, local.HAProxy, local.Nginx},
-	fixtureKube:   {local.Builtin, local.HAProxy, local.Nginx, local.Envoy, local.Pipy},
+	fixtureLocal:  {fixtures.Builtin, fixtures.HAProxy, fixtures.Nginx, fixtures.Envoy, fixtures.Pipy},
+	fixtureDocker: {fixtures.Builtin, fixtures.HAProxy, fixtures.Nginx},
+	fixtureKube:   {fixtures.Builtin, fixtures.HAProxy, fixtures.Nginx, fixtures.Envoy, fixtures.Pipy},
 }
 
 // onlyFor lists the flags that shape one fixture only.
@@ -72,7 +72,7 @@ func addFixtureFlags(fs *flag.FlagSet, fixture string) *fixtureFlags {
 	// kube.DefaultLifetime, spelt out: the pods' build has no kube package.
 	return &fixtureFlags{
 		fixture:      fs.String("fixture", fixture, "the fixture to bring up: local (processes), docker (containers) or kube (pods in the cluster KUBECONFIG names)"),
-		sidecar:      fs.String("sidecar", string(local.DefaultSidecar), "sidecar: builtin, haproxy, nginx, envoy or pipy (docker: builtin, haproxy or nginx; kube: other than builtin needs -sidecar-image)"),
+		sidecar:      fs.String("sidecar", string(fixtures.DefaultSidecar), "sidecar: builtin, haproxy, nginx, envoy or pipy (docker: builtin, haproxy or nginx; kube: other than builtin needs -sidecar-image)"),
 		cpuLimit:     fs.String("cpu-limit", "1", "each sidecar's CPU limit in cores or millicores (500m); 0 = none"),
 		memLimit:     fs.String("mem-limit", "512Mi", "each sidecar's memory limit (512Mi); 0 = none"),
 		mtls:         fs.Bool("mtls", true, "mutual TLS between the sidecars"),
@@ -143,9 +143,9 @@ func (f *fixtureFlags) checkSidecar(set map[string]bool) error {
 		return usagef("-mesh %s injects the mesh's proxy as the sidecars: drop -sidecar and -sidecar-image", *f.mesh)
 	case *f.mesh != "" && set["mtls"]:
 		return usagef("-mtls: with -mesh %s the mesh's own policy decides mTLS", *f.mesh)
-	case fx == fixtureKube && kind != local.Builtin && *f.sidecarImage == "":
+	case fx == fixtureKube && kind != fixtures.Builtin && *f.sidecarImage == "":
 		return usagef("-sidecar %s with -fixture kube needs -sidecar-image, the proxy's image", kind)
-	case set["sidecar-image"] && kind == local.Builtin:
+	case set["sidecar-image"] && kind == fixtures.Builtin:
 		return usagef("-sidecar-image is for -sidecar haproxy, nginx, envoy or pipy: the built-in sidecar runs from the meshperf image")
 	}
 	return nil
@@ -198,7 +198,7 @@ func (f *fixtureFlags) start(ctx context.Context, modes []fixtures.Mode) (fixtur
 
 // startLocal brings up the local fixture.
 func startLocal(ctx context.Context, f *fixtureFlags) (fixtureCluster, error) {
-	opts := []local.Option{local.Sidecar(local.SidecarKind(*f.sidecar)), local.MTLS(*f.mtls), local.Limits(f.cpu, f.mem),
+	opts := []local.Option{local.Sidecar(fixtures.SidecarKind(*f.sidecar)), local.MTLS(*f.mtls), local.Limits(f.cpu, f.mem),
 		local.Binary(f.bin), local.Intercept(local.Interception(*f.intercept))}
 	if *f.loopback {
 		opts = append(opts, local.Loopback())

@@ -15,7 +15,7 @@ import (
 // startDocker brings up the docker fixture on the daemon DOCKER_HOST (or
 // the default socket) names.
 func startDocker(ctx context.Context, f *fixtureFlags) (fixtureCluster, error) {
-	c, err := docker.New(ctx, docker.Sidecar(docker.SidecarKind(*f.sidecar)), docker.MTLS(*f.mtls),
+	c, err := docker.New(ctx, docker.Sidecar(fixtures.SidecarKind(*f.sidecar)), docker.MTLS(*f.mtls),
 		docker.Limits(f.cpu, f.mem), docker.Binary(f.bin))
 	if c == nil { // New removes what it made when it fails
 		return nil, err
@@ -35,8 +35,8 @@ func startKube(ctx context.Context, f *fixtureFlags, modes []fixtures.Mode) (fix
 	case *f.mesh != "":
 		opts = append(opts, kube.InjectMesh(map[string]func() kube.Mesh{
 			"istio": kube.Istio, "linkerd": kube.Linkerd, "fsm": kube.FSM}[*f.mesh]()))
-	case *f.sidecar != string(kube.Builtin):
-		opts = append(opts, kube.ProxySidecar(kube.SidecarKind(*f.sidecar), *f.sidecarImage), kube.MTLS(*f.mtls))
+	case *f.sidecar != string(fixtures.Builtin):
+		opts = append(opts, kube.ProxySidecar(fixtures.SidecarKind(*f.sidecar), *f.sidecarImage), kube.MTLS(*f.mtls))
 	default:
 		opts = append(opts, kube.MTLS(*f.mtls))
 	}

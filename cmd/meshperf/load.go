@@ -32,15 +32,15 @@ type loadCmd struct {
 
 // runLoad parses, runs and prints: the run's error and the budget's verdict
 // decide the exit code, and the result is written either way.
-func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	c, err := parseLoad(args, stderr)
+func runLoad(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	c, err := parseLoad(args, stdin, stderr)
 	if err != nil {
 		return err
 	}
 	res, runErr := meshperf.RunContext(ctx, meshperf.URL(c.url), c.opts...)
 	runErr = explainErrorRate(runErr, c.maxErr, c.maxErrSet, c.budget)
 	if res != nil {
-		if err := c.print(res, stdout, stderr); err != nil {
+		if err := c.print(res, runErr, stdout, stderr); err != nil {
 			return errors.Join(runErr, err)
 		}
 	}
@@ -60,6 +60,7 @@ type loadFlags struct {
 	dur, warmup, timeout        *time.Duration
 	count                       *int64
 	method, jsonOut, budgetText *string
+	planPath                    *string
 	partial                     *bool
 	labels                      repeated
 	req                         *requestFlags
@@ -80,12 +81,13 @@ func addLoadFlags(fs *flag.FlagSet) *loadFlags {
 	f.jsonOut = fs.String("json", "", "write the result as JSON to this file ('-' = stdout)")
 	f.partial = fs.Bool("partial", false, "when the run is interrupted (SIGINT, SIGTERM), still write its partial result, marked \"interrupted\": true, to -json; without it -json is left as it was")
 	f.budgetText = fs.String("budget", "", "fail (exit 1) when the result breaks this budget, e.g. 'p99<5ms,err<0.1%'")
+	f.planPath = fs.String("plan", "", "read the whole plan from this JSON file ('-' = stdin) instead of the flags above it; see the README")
 	return f
 }
 
-// parseLoad parses and checks everything before the run: a bad flag, URL
-// or output path is a usage error.
-func parseLoad(args []string, stderr io.Writer) (*loadCmd, error) {
+// parseLoad parses and checks everything before the run: a bad flag, URL,
+// plan (-plan, read from stdin when '-') or output path is a usage error.
+func parseLoad(args []string, stdin io.Reader, stderr io.Writer) (*loadCmd, error) {
 	fs := newFlagSet("load", stderr, "[flags] URL")
 	f := addLoadFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -95,12 +97,22 @@ func parseLoad(args []string, stderr io.Writer) (*loadCmd, error) {
 		return nil, usagef("url: want exactly one URL argument after the flags, got %d (%q)", fs.NArg(), fs.Args())
 	}
 	set := setFlags(fs)
+	var fromPlan []meshperf.Option
+	if set["plan"] {
+		var err error
+		if fromPlan, err = readPlanFlag(*f.planPath, stdin, set); err != nil {
+			return nil, err
+		}
+	}
 	opts, err := f.options(set)
 	if err != nil {
 		return nil, err
 	}
-	c := &loadCmd{url: fs.Arg(0), opts: opts, jsonPath: *f.jsonOut, partial: *f.partial, maxErr: *f.maxErr,
-		maxErrSet: set["max-error-rate"], budgetText: *f.budgetText}
+	if fromPlan != nil {
+		opts = fromPlan
+	}
+	c := &loadCmd{url: fs.Arg(0), opts: opts, jsonPath: *f.jsonOut, partial: *f.partial,
+		maxErrSet: set["max-error-rate"] || set["plan"], budgetText: *f.budgetText}
 	if c.budgetText != "" {
 		if c.budget, err = parseBudget(c.budgetText, "one load run"); err != nil {
 			return nil, err
@@ -112,6 +124,7 @@ func parseLoad(args []string, stderr io.Writer) (*loadCmd, error) {
 	if c.plan, err = meshperf.NewPlan(opts...); err != nil {
 		return nil, asUsage(err)
 	}
+	c.maxErr = c.plan.MaxErrorRate
 	if p := os.Getenv(meshperf.OutEnv); p != "" {
 		if err := meshperf.CheckOut(p); err != nil {
 			return nil, asUsage(err)
@@ -162,7 +175,7 @@ func (f *loadFlags) options(set map[string]bool) ([]meshperf.Option, error) {
 // result must not replace a complete one, nor reach a consumer of stdout
 // that expects the whole run: without -partial it goes to stderr, or
 // nowhere.
-func (c *loadCmd) print(res *meshperf.Result, stdout, stderr io.Writer) error {
+func (c *loadCmd) print(res *meshperf.Result, runErr error, stdout, stderr io.Writer) error {
 	w, jsonPath, target := stdout, c.jsonPath, c.out
 	if res.Interrupted && !c.partial && jsonPath != "" {
 		if jsonPath == "-" {
@@ -172,5 +185,5 @@ func (c *loadCmd) print(res *meshperf.Result, stdout, stderr io.Writer) error {
 		}
 		jsonPath, target = "", nil
 	}
-	return writeOutputs(res, c.plan, jsonPath, target, w)
+	return writeOutputs(res, runErr, c.plan, jsonPath, target, w)
 }

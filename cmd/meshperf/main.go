@@ -82,7 +82,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch args[0] {
 	case "load":
-		err = runLoad(ctx, args[1:], stdout, stderr)
+		err = runLoad(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "probe":
 		err = runProbe(ctx, args[1:], stdout, stderr)
 	case "echo":

@@ -166,13 +166,20 @@ func TestLoadJSONFileIsWrittenAtomically(t *testing.T) {
 	}
 }
 
-func TestConnectionRefusedExitsOneWithinTheRun(t *testing.T) {
+// refusedURL is a URL on loopback where nothing listens: a port this
+// test had and let go.
+func refusedURL(t *testing.T) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := "http://" + ln.Addr().String() + "/"
-	ln.Close()
+	defer ln.Close()
+	return "http://" + ln.Addr().String() + "/"
+}
+
+func TestConnectionRefusedExitsOneWithinTheRun(t *testing.T) {
+	url := refusedURL(t)
 	path := filepath.Join(t.TempDir(), "refused.json")
 	start := time.Now()
 	code, _, stderr := runCLI(t, "load", "-qps", "100", "-t", "1s", "-warmup", "0", "-json", path, url)

@@ -117,23 +117,24 @@ func (o *stepOutput) finish() error {
 }
 
 // writeOutputs prints the summary (unless JSON goes to stdout) and writes the
-// JSON to stdout or to out, the checked -json path (nil: none).
-func writeOutputs(res *meshperf.Result, plan meshperf.Plan, jsonPath string, out *outfile.Target, stdout io.Writer) error {
+// JSON, with runErr's kind, to stdout or to out, the checked -json path
+// (nil: none).
+func writeOutputs(res *meshperf.Result, runErr error, plan meshperf.Plan, jsonPath string, out *outfile.Target, stdout io.Writer) error {
 	if jsonPath != "-" {
 		writeSummary(stdout, res, plan)
 	}
+	if jsonPath != "-" && out == nil {
+		return nil
+	}
+	b, err := resultJSON(res, runErr)
+	if err != nil {
+		return err
+	}
 	if jsonPath == "-" {
-		b, err := jsonIndent(res)
-		if err != nil {
-			return err
-		}
 		_, err = stdout.Write(b)
 		return err
 	}
-	if out == nil {
-		return nil
-	}
-	return writeOutput("-json", out, jsonWriter(res))
+	return writeOutput("-json", out, func(w io.Writer) error { _, err := w.Write(b); return err })
 }
 
 // jsonIndent is v as indented JSON and a newline.

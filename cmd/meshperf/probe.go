@@ -10,22 +10,29 @@ import (
 	"time"
 
 	"github.com/meshperf/meshperf/fixtures"
+	"github.com/meshperf/meshperf/fixtures/echo"
 	"github.com/meshperf/meshperf/meshperf"
 )
 
 // probeReport is what `meshperf probe` prints: the answer's status and
-// headers, so that a fixture can check a path's marks from inside a pod.
+// headers, and the request headers the echo app reported receiving (its
+// allow-list: what proxies added), so that a fixture can check a path's
+// evidence from inside a pod.
 type probeReport struct {
-	URL     string            `json:"url"`
-	Status  int               `json:"status"`
-	Headers map[string]string `json:"headers"`
+	URL         string              `json:"url"`
+	Status      int                 `json:"status"`
+	Headers     map[string]string   `json:"headers"`
+	Seen        map[string][]string `json:"seen"`
+	SeenDropped int                 `json:"seen_dropped,omitempty"`
 }
 
 // runProbe sends one request to an http:// URL (a GET, or with -h2 a GET
 // over h2c, or with -grpc a gRPC health check) and prints its status and
-// headers as JSON once the whole answer has arrived. A transport failure,
-// and a body that does not complete within -timeout or ends early, exit 1
-// with nothing on stdout; the status is reported, not judged.
+// headers as JSON once the whole answer has arrived, with the echo app's
+// report of the request headers it received (echo.ReportURL asks for it).
+// A transport failure, and a body that does not complete within -timeout
+// or ends early, exit 1 with nothing on stdout; the status is reported,
+// not judged.
 func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("probe", stderr, "[-timeout 5s] [-h2 | -grpc] URL")
 	timeout := fs.Duration("timeout", 5*time.Second, "bound on the whole request")
@@ -57,13 +64,21 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	status, header, err := fixtures.Probe(ctx, raw, proto, nil)
+	reportURL, err := echo.ReportURL(raw)
+	if err != nil {
+		return usagef("URL %q: %v", raw, err)
+	}
+	status, header, err := fixtures.Probe(ctx, reportURL, proto, nil)
 	if err != nil {
 		return fmt.Errorf("probe %s (-timeout %v): %w", raw, *timeout, err)
 	}
-	rep := probeReport{URL: raw, Status: status, Headers: make(map[string]string, len(header))}
+	seen, dropped, err := echo.SplitReport(header)
+	if err != nil {
+		return fmt.Errorf("probe %s: %w", raw, err)
+	}
+	rep := probeReport{URL: raw, Status: status, Headers: make(map[string]string, len(header)), Seen: seen, SeenDropped: dropped}
 	for k, v := range header {
-		if len(v) > 0 {
+		if len(v) > 0 && !strings.HasPrefix(k, echo.ReportPrefix) && k != echo.DroppedHeader {
 			rep.Headers[k] = strings.Join(v, ", ") // a field sent as several lines is one list
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -21,14 +23,7 @@ func TestProbePrintsStatusAndHeaders(t *testing.T) {
 		w.WriteHeader(http.StatusTeapot)
 	}))
 	defer srv.Close()
-	code, stdout, stderr := runCLI(t, "probe", srv.URL+"/x")
-	if code != exitOK {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	var rep probeReport
-	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
-		t.Fatalf("%v in %q", err, stdout)
-	}
+	rep := probeOK(t, srv.URL+"/x")
 	if rep.Status != http.StatusTeapot || rep.Headers["X-Meshperf-Path"] != "client-sidecar,server-sidecar,app" || rep.URL != srv.URL+"/x" {
 		t.Errorf("report %+v", rep)
 	}
@@ -150,4 +145,53 @@ func TestProbeProtocols(t *testing.T) {
 			t.Errorf("probe %s: exit %d, report %q, stderr %q; want 200 with X-Meshperf-App %q", flag, code, stdout, stderr, want)
 		}
 	}
+}
+
+// TestProbePrintsReport: through a proxy that adds mesh headers to the
+// request, the probe prints what the echo app reported receiving, apart
+// from the response headers.
+func TestProbePrintsReport(t *testing.T) {
+	app, err := echo.New(echo.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	target, _ := url.Parse(app.URL())
+	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		r.SetURL(target)
+		r.Out.Header.Set("X-Forwarded-Client-Cert", "URI=spiffe://cluster.local/ns/c/sa/default")
+		r.Out.Header.Set("Authorization", "secret")
+	}}
+	srv := httptest.NewServer(proxy)
+	defer srv.Close()
+	rep := probeOK(t, srv.URL+"/?size=3")
+	if got := rep.Seen["X-Forwarded-Client-Cert"]; len(got) != 1 || got[0] != "URI=spiffe://cluster.local/ns/c/sa/default" {
+		t.Errorf("seen %v", rep.Seen)
+	}
+	if _, ok := rep.Seen["Authorization"]; ok {
+		t.Errorf("seen carries a header off the allow-list: %v", rep.Seen)
+	}
+	for k := range rep.Headers {
+		if strings.HasPrefix(k, echo.ReportPrefix) {
+			t.Errorf("headers carry the report's %s", k)
+		}
+	}
+	if rep.Headers["X-Meshperf-App"] != "echo" || rep.Headers["Content-Length"] != "3" {
+		t.Errorf("headers %v", rep.Headers)
+	}
+}
+
+// probeOK runs `meshperf probe url`, which must succeed, and decodes what
+// it printed.
+func probeOK(t *testing.T, url string) probeReport {
+	t.Helper()
+	code, stdout, stderr := runCLI(t, "probe", url)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep probeReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("%v in %q", err, stdout)
+	}
+	return rep
 }

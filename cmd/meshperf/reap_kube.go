@@ -24,10 +24,11 @@ func reapKube(ctx context.Context, removed []string, err error, stderr io.Writer
 		opts = append(opts, kube.LoadWith(lc))
 	}
 	fromKube, kerr := kube.ReapOrphans(ctx, opts...)
+	removed = append(removed, fromKube...) // without a cluster, the killed runs' directories
 	var miss *kube.MissingError
 	if errors.As(kerr, &miss) {
 		fmt.Fprintln(stderr, "meshperf reap: kube skipped:", kerr)
 		return removed, err
 	}
-	return append(removed, fromKube...), errors.Join(err, kerr)
+	return removed, errors.Join(err, kerr)
 }

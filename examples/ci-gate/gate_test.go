@@ -113,7 +113,7 @@ func serveApp(addr, delay string) int {
 // listens on a free loopback port.
 func startCluster(tb testing.TB, delay time.Duration) *local.Cluster {
 	tb.Helper()
-	host, port := "0.0.0.0", local.AppPort
+	host, port := "0.0.0.0", fixtures.AppPort
 	var opts []local.Option
 	if os.Geteuid() != 0 {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -129,7 +129,7 @@ func startCluster(tb testing.TB, delay time.Duration) *local.Cluster {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	opts = append(opts, local.Sidecar(local.Builtin), local.MTLS(true),
+	opts = append(opts, local.Sidecar(fixtures.Builtin), local.MTLS(true),
 		local.App(port, self, "-serve-app", net.JoinHostPort(host, "{port}"), "-app-delay", delay.String()))
 	return local.Start(tb, opts...)
 }

@@ -23,7 +23,7 @@ var testenv env.Environment
 // at the end, even when a test panics (env.Run runs Finish regardless).
 func TestMain(m *testing.M) {
 	testenv = env.New()
-	testenv.Setup(startCluster(local.Sidecar(local.Builtin), local.MTLS(true),
+	testenv.Setup(startCluster(local.Sidecar(fixtures.Builtin), local.MTLS(true),
 		local.Limits(meshperf.Core, 512*meshperf.MiB)))
 	testenv.Finish(closeCluster)
 	os.Exit(testenv.Run(m))

@@ -32,7 +32,7 @@ func meshes(s settings) ([]mesh, error) {
 	var out []mesh
 	for _, kind := range s.sidecars {
 		out = append(out, mesh{name: kind, start: func(b *testing.B) fixtures.Cluster {
-			return startLocal(b, local.SidecarKind(kind))
+			return startLocal(b, fixtures.SidecarKind(kind))
 		}})
 	}
 	return out, nil
@@ -43,7 +43,7 @@ func meshes(s settings) ([]mesh, error) {
 // network namespace and each sidecar a cgroup; otherwise it runs the
 // loopback variant and says so. A proxy that is not installed skips the
 // sub-benchmark (local.Start), unless MESHPERF_REQUIRE names it.
-func startLocal(b *testing.B, kind local.SidecarKind) fixtures.Cluster {
+func startLocal(b *testing.B, kind fixtures.SidecarKind) fixtures.Cluster {
 	b.Helper()
 	opts := []local.Option{local.Sidecar(kind), local.MTLS(true), local.Limits(meshperf.Core, 512*meshperf.MiB)}
 	if os.Geteuid() != 0 {

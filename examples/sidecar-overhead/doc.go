@@ -11,7 +11,8 @@
 //	benchstat -col /mode new.txt
 //
 // shows what the sidecars add, with significance. Each step checks a Budget,
-// and TestMain writes one HTML report of every step at the end. See README.md.
+// and TestMain builds one HTML report of every step at the end, written to
+// -report FILE when given. See README.md.
 //
 // The package holds only tests; nothing imports it.
 package sidecaroverhead

@@ -57,7 +57,8 @@ func (c *collector) empty() bool {
 	return true
 }
 
-// writeReport writes the HTML report, one source per mesh, atomically.
+// writeReport builds the HTML report, one source per mesh, and writes it
+// to s.report atomically ("" renders it and keeps nothing).
 func (c *collector) writeReport(s settings) error {
 	c.mu.Lock()
 	var srcs []report.Source
@@ -73,6 +74,9 @@ func (c *collector) writeReport(s settings) error {
 	page, err := report.Build(srcs)
 	if err != nil {
 		return err
+	}
+	if s.report == "" {
+		return page.WriteHTML(io.Discard)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(s.report), ".report-*.html")
 	if err != nil {

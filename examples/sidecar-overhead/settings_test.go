@@ -25,7 +25,6 @@ const (
 	DefaultWarmup  = 2 * time.Second
 	DefaultConc    = "2,4,8,16,32,64"
 	DefaultMeshes  = "builtin,haproxy,nginx"
-	DefaultReport  = "meshperf-sidecar-overhead.html" // in os.TempDir()
 	ShortStep      = 500 * time.Millisecond
 	ShortWarmup    = 200 * time.Millisecond
 	ShortConc      = "2,16"
@@ -40,7 +39,7 @@ var (
 	flagWarmup  = flag.String("warmup", "", "discarded warm-up of each step (default 2s; 200ms with -short)")
 	flagConc    = flag.String("conc", "", "comma-separated concurrency steps (default "+DefaultConc+"; "+ShortConc+" with -short)")
 	flagSidecar = flag.String("sidecars", "", "comma-separated local sidecars to compare (default "+DefaultMeshes+"); ignored when MESH is set")
-	flagReport  = flag.String("report", "", "where to write the HTML report (default $TMPDIR/"+DefaultReport+")")
+	flagReport  = flag.String("report", "", "where to write the HTML report (default: none; the report is built and checked, not kept)")
 )
 
 // settings is the validated sweep.
@@ -50,8 +49,7 @@ type settings struct {
 	sidecars     []string // local sidecar kinds; empty with MESH
 	mesh         string   // istio, linkerd or fsm: the kube variant
 	kubeconfig   string
-	report       string
-	reportAsked  bool // -report was given: print the path even without -v
+	report       string // "" builds the report without writing it
 }
 
 // loadSettings reads the flags (and MESH, KUBECONFIG) and validates them,
@@ -104,11 +102,9 @@ func loadSettings(short bool) (settings, error) {
 		}
 	}
 
-	s.report, s.reportAsked = *flagReport, *flagReport != ""
-	if s.report == "" {
-		s.report = filepath.Join(os.TempDir(), DefaultReport)
-	}
-	if dir := filepath.Dir(s.report); dir != "" {
+	s.report = *flagReport
+	if s.report != "" {
+		dir := filepath.Dir(s.report)
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 			errs = append(errs, fmt.Errorf("-report %q: directory %s does not exist", s.report, dir))
 		}
