@@ -36,7 +36,11 @@ func TestCapacityBadUsage(t *testing.T) {
 		{"negative gate", []string{"-budget", b, "-min-qps", "-1", url}, "-min-qps -1"},
 		{"no target", []string{"-budget", b}, "want exactly one URL argument after the flags, or -fixture local"},
 		{"url and fixture", []string{"-budget", b, "-fixture", "local", url}, "-fixture local takes no URL"},
-		{"unknown fixture", []string{"-budget", b, "-fixture", "docker"}, `-fixture "docker": use local`},
+		{"unknown fixture", []string{"-budget", b, "-fixture", "vm"}, `-fixture "vm": use local, docker or kube`},
+		{"mesh with local", []string{"-budget", b, "-fixture", "local", "-mesh", "istio"}, "-mesh is for -fixture kube only, not local"},
+		{"image with a url", []string{"-budget", b, "-image", "r/m:1", url}, "-image shapes the fixture"},
+		{"bad header", []string{"-budget", b, "-H", "x", url}, `-H "x": want 'Name: value'`},
+		{"grpc with a body", []string{"-budget", b, "-grpc", "-payload-size", "10", url}, "-h2/-grpc"},
 		{"mode with a url", []string{"-budget", b, "-mode", "both", url}, "-mode \"both\": modes are the fixture's"},
 		{"sidecar with a url", []string{"-budget", b, "-sidecar", "haproxy", url}, "-sidecar shapes the fixture"},
 		{"bad mode", []string{"-budget", b, "-fixture", "local", "-mode", "meshed"}, "-mode"},
@@ -70,23 +74,30 @@ func TestCapacityNoCapacityExit(t *testing.T) {
 	if !strings.Contains(stdout, "FAIL err 100% exceeds ceiling 1%") || !strings.Contains(stdout, "no capacity") {
 		t.Errorf("stdout lacks the failing steps and the verdict:\n%s", stdout)
 	}
-	doc := readCapacityDoc(t, out)
+	doc := readDoc(t, out)
 	if len(doc.Capacity) != 1 || doc.Capacity[0].Stop != capacity.StopNoCapacity || len(doc.Steps) != 2 {
 		t.Errorf("document: %d searches, %d steps", len(doc.Capacity), len(doc.Steps))
 	}
 }
 
-func readCapacityDoc(t *testing.T, path string) capacity.Document {
+// readDoc reads the results document at path.
+func readDoc(t *testing.T, path string) capacity.Document {
+	t.Helper()
+	var doc capacity.Document
+	readJSON(t, path, &doc)
+	return doc
+}
+
+// readJSON decodes the JSON file at path into v.
+func readJSON(t *testing.T, path string, v any) {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc capacity.Document
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
-	return doc
 }
 
 // TestCapacityLocalFixture searches baseline and both on a real local
@@ -112,7 +123,7 @@ func TestCapacityLocalFixture(t *testing.T) {
 			t.Errorf("stdout lacks %q", want)
 		}
 	}
-	doc := readCapacityDoc(t, results)
+	doc := readDoc(t, results)
 	if len(doc.Capacity) != 2 || len(doc.Steps) != 2*4 {
 		t.Fatalf("document: %d searches and %d steps, want 2 and 8", len(doc.Capacity), len(doc.Steps))
 	}

@@ -3,14 +3,17 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/meshperf/meshperf/assertions"
 	"github.com/meshperf/meshperf/meshperf"
+	"github.com/meshperf/meshperf/meshperf/latency"
 )
 
 func statusLine(r *meshperf.Result) string {
@@ -101,4 +104,52 @@ func overflowNote(r *meshperf.Result) string {
 		return ""
 	}
 	return fmt.Sprintf("  overflow %d", r.Overflow)
+}
+
+func writeSummary(w io.Writer, r *meshperf.Result, plan meshperf.Plan) {
+	mode := fmt.Sprintf("open loop at %g req/s", r.RequestedQPS)
+	if r.RequestedQPS == 0 {
+		mode = "closed loop"
+	}
+	window := plan.Duration.String()
+	if plan.Requests > 0 {
+		window = fmt.Sprintf("%d requests", plan.Requests)
+	}
+	fmt.Fprintf(w, "%s  %s, %d connections, %s after %v warm-up, %s\n", r.URL, mode, r.Concurrency, window, plan.Warmup, r.Protocol)
+	if r.Interrupted {
+		fmt.Fprintf(w, "INTERRUPTED after %v of the window: partial result, %d in flight, %d unsent\n",
+			r.End.Sub(r.Start).Round(time.Millisecond), r.InFlight, r.Unsent)
+	}
+	fmt.Fprintf(w, "requests  %d in %v = %.2f req/s", r.Requests, r.End.Sub(r.Start).Round(time.Millisecond), r.ActualQPS)
+	if r.RequestedQPS > 0 {
+		fmt.Fprintf(w, " (requested %g)", r.RequestedQPS)
+	}
+	fmt.Fprintf(w, ", %d warm-up discarded\n", r.WarmupRequests)
+	fmt.Fprintf(w, "status    %s\n", statusLine(r))
+	for _, line := range errorLines(r) {
+		fmt.Fprintln(w, line)
+	}
+	for _, h := range []struct {
+		name string
+		h    *latency.Histogram
+	}{{"response", r.ResponseHist}, {"service", r.ServiceHist}, {"send lag", r.SendLagHist}} {
+		if h.h != nil && h.h.Overflow() > 0 {
+			fmt.Fprintf(w, "overflow  %d %s latencies above %v, counted at it: the percentiles they reach are lower bounds\n",
+				h.h.Overflow(), h.name, h.h.Highest())
+		}
+	}
+	fmt.Fprintf(w, "%-10s %9s %9s %9s %9s %9s %9s %9s %9s\n", "", "min", "mean", "p50", "p75", "p90", "p99", "p99.9", "max")
+	for _, row := range []struct {
+		name string
+		s    latency.Summary
+	}{{"response", r.Latency}, {"service", r.Service}, {"send lag", r.SendLag}} {
+		if row.s.Count == 0 {
+			if row.name != "send lag" || r.RequestedQPS > 0 { // closed loop has no send lag to report
+				fmt.Fprintf(w, "%-10s no samples\n", row.name)
+			}
+			continue
+		}
+		fmt.Fprintf(w, "%-10s %9s %9s %9s %9s %9s %9s %9s %9s\n", row.name, latency.Format(row.s.Min), latency.Format(row.s.Mean),
+			latency.Format(row.s.P50), latency.Format(row.s.P75), latency.Format(row.s.P90), latency.Format(row.s.P99), latency.Format(row.s.P999), latency.Format(row.s.Max))
+	}
 }

@@ -17,7 +17,7 @@ commands:
   probe    send one GET and print the answer's status and headers as JSON
   echo     serve the built-in echo app (meshperf echo -h)
   sidecar  run the built-in sidecar proxy (meshperf sidecar -h)
-  sweep    run modes x concurrency on the local fixture (meshperf sweep -h)
+  sweep    run modes x concurrency on the local, docker or kube fixture (meshperf sweep -h)
   capacity find the highest rate that keeps a budget (meshperf capacity -h)
   reap     remove what interrupted local-, docker- and (-kube) kube-fixture runs left behind
   compare  compare two sets of results and gate on regressions (meshperf compare -h)

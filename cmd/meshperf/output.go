@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -113,4 +114,31 @@ func (o *stepOutput) finish() error {
 	doc := o.doc
 	o.doc = nil
 	return writeOutput(o.flag, o.t, jsonWriter(doc))
+}
+
+// writeOutputs prints the summary (unless JSON goes to stdout) and writes the
+// JSON, with runErr's kind, to stdout or to out, the checked -json path
+// (nil: none).
+func writeOutputs(res *meshperf.Result, runErr error, plan meshperf.Plan, jsonPath string, out *outfile.Target, stdout io.Writer) error {
+	if jsonPath != "-" {
+		writeSummary(stdout, res, plan)
+	}
+	if jsonPath != "-" && out == nil {
+		return nil
+	}
+	b, err := resultJSON(res, runErr)
+	if err != nil {
+		return err
+	}
+	if jsonPath == "-" {
+		_, err = stdout.Write(b)
+		return err
+	}
+	return writeOutput("-json", out, func(w io.Writer) error { _, err := w.Write(b); return err })
+}
+
+// jsonIndent is v as indented JSON and a newline.
+func jsonIndent(v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	return append(b, '\n'), err
 }

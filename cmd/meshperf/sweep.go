@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/meshperf/meshperf/fixtures"
-	"github.com/meshperf/meshperf/fixtures/local"
 	"github.com/meshperf/meshperf/meshperf"
 	"github.com/meshperf/meshperf/meshperf/stats"
 )
@@ -34,131 +33,182 @@ type sweepDoc struct {
 	Overhead    []stepOverhead     `json:"overhead,omitempty"`
 }
 
+// sweepCmd is `meshperf sweep` parsed and checked.
+type sweepCmd struct {
+	fx          *fixtureFlags
+	req         *requestFlags
+	modes       []fixtures.Mode
+	steps       []int
+	base        []meshperf.Option // every step's load options but -c
+	config      map[string]string
+	dur, warmup time.Duration
+	jsonPath    string
+	out         *stepOutput
+	partial     bool
+	count       int
+	seed        uint64
+	verbose     bool
+}
+
+// runSweep parses, brings up the fixture, and runs every step, printing
+// each and rewriting -json after each.
 func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
-	fs := newFlagSet("sweep", stderr, "[flags]")
-	lf := addLocalFlags(fs)
-	modes := fs.String("mode", "baseline,both", "comma-separated modes: baseline, client-only, server-only, both")
-	concs := fs.String("c", "2,4,8,16,32,64", "comma-separated concurrency steps")
-	qps := fs.Float64("qps", meshperf.DefaultQPS, "requests per second at every step; 0 = closed loop")
-	dur := fs.Duration("t", 10*time.Second, "measured window of each step")
-	warmup := fs.Duration("warmup", 2*time.Second, "discarded warm-up of each step")
-	jsonOut := fs.String("json", "", "write every step as one JSON document to this file, rewritten after each step")
-	partial := fs.Bool("partial", false, "when interrupted (SIGINT, SIGTERM), also write the interrupted step's partial result, marked \"interrupted\": true, to -json; without it -json keeps the completed steps only")
-	count := fs.Int("count", 1, "run every step this many times, in rounds; each round runs every step once, in an order shuffled by -seed")
-	seed := fs.Uint64("seed", 0, "seed of the shuffle of each round's order (with -count > 1); 0 = from the clock, printed and stored in the JSON")
-	verbose := fs.Bool("v", false, "show progress (step i of n, ETA) on stderr; on by default when stderr is a terminal")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 0 {
-		return usagef("unexpected arguments %q: sweep takes only flags", fs.Args())
-	}
-	if *count < 1 {
-		return usagef("-count %d: use 1 or more runs of each step", *count)
-	}
-	if *seed == 0 {
-		*seed = uint64(time.Now().UnixNano())
-	}
-	opts, err := lf.options()
+	s, err := parseSweep(args, stderr)
 	if err != nil {
 		return err
 	}
-	modeList, err := fixtures.ParseModes(*modes)
-	if err != nil {
-		return usagef("-mode %v", err)
-	}
-	steps, err := meshperf.ParseConcurrencies(*concs)
-	if err != nil {
-		return usagef("-c %q: %v", *concs, err)
-	}
-	// Check the load options once, before any pod exists.
-	loadOpts := func(c int) []meshperf.Option {
-		return []meshperf.Option{meshperf.QPS(*qps), meshperf.Concurrency(c), meshperf.Duration(*dur), meshperf.Warmup(*warmup)}
-	}
-	if _, err := meshperf.NewPlan(loadOpts(steps[0])...); err != nil {
-		return asUsage(err)
-	}
-	target, err := checkJSONOutput("-json", *jsonOut)
+	defer func() { err = errors.Join(err, s.out.finish()) }()
+	cluster, err := s.fx.start(ctx, s.modes)
 	if err != nil {
 		return err
 	}
-	out := &stepOutput{flag: "-json", t: target}
-	defer func() { err = errors.Join(err, out.finish()) }()
-	cluster, err := startLocal(ctx, opts)
-	if cluster != nil { // New returns what it made even when it fails
-		defer cluster.Close()
-	}
-	if err != nil {
-		return err
-	}
-	doc := sweepDoc{SMPVersion: meshperf.SMPVersion, Tool: "meshperf sweep", Environment: cluster.Environment(), Config: map[string]string{
-		"sidecar": *lf.sidecar, "modes": *modes, "concurrency": *concs, "qps": strconv.FormatFloat(*qps, 'g', -1, 64),
-		"duration": dur.String(), "warmup": warmup.String(), "cpu_limit": lf.cpu.String(), "mem_limit": lf.mem.String(),
-		"mtls": strconv.FormatBool(*lf.mtls), "intercept": *lf.intercept, "count": strconv.Itoa(*count)}}
-	fmt.Fprintf(stdout, "meshperf sweep: sidecar %s, mTLS %v, %s\n", *lf.sidecar, *lf.mtls, doc.Environment["isolation"])
-	if *count > 1 {
-		doc.Config["seed"] = strconv.FormatUint(*seed, 10)
-		fmt.Fprintf(stdout, "%d rounds, each in its own shuffled order: -seed %d\n", *count, *seed)
+	defer func() { err = errors.Join(err, cluster.Close()) }()
+	doc := sweepDoc{SMPVersion: meshperf.SMPVersion, Tool: "meshperf sweep", Environment: cluster.Environment(), Config: s.config}
+	fmt.Fprintf(stdout, "meshperf sweep: %s\n", s.fx.describe(doc.Environment))
+	if s.count > 1 {
+		doc.Config["seed"] = strconv.FormatUint(s.seed, 10)
+		fmt.Fprintf(stdout, "%d rounds, each in its own shuffled order: -seed %d\n", s.count, s.seed)
 	}
 	fmt.Fprintf(stdout, "%-12s %5s %9s %9s %9s %9s %9s %11s %11s %11s %11s %6s\n", "mode", "conc", "req/s", "p50", "p90", "p99",
 		"p99.9", "client-cpu", "server-cpu", "client-mem", "server-mem", "errors")
-	progress := newProgress(stderr, *verbose, len(modeList)*len(steps)*(*count), *dur+*warmup)
+	if err := s.run(ctx, cluster, &doc, stdout, stderr); err != nil {
+		return err
+	}
+	if s.count > 1 {
+		printOverhead(stdout, doc.Overhead)
+	}
+	return nil
+}
+
+// parseSweep parses and checks every flag before any pod exists.
+func parseSweep(args []string, stderr io.Writer) (*sweepCmd, error) {
+	fs := newFlagSet("sweep", stderr, "[flags]")
+	s := &sweepCmd{fx: addFixtureFlags(fs, fixtureLocal)}
+	modes := fs.String("mode", "baseline,both", "comma-separated modes: baseline, client-only, server-only, both")
+	concs := fs.String("c", "2,4,8,16,32,64", "comma-separated concurrency steps")
+	qps := fs.Float64("qps", meshperf.DefaultQPS, "requests per second at every step; 0 = closed loop")
+	fs.DurationVar(&s.dur, "t", 10*time.Second, "measured window of each step")
+	fs.DurationVar(&s.warmup, "warmup", 2*time.Second, "discarded warm-up of each step")
+	s.req = addRequestFlags(fs)
+	fs.StringVar(&s.jsonPath, "json", "", "write every step as one JSON document to this file, rewritten after each step")
+	fs.BoolVar(&s.partial, "partial", false, "when interrupted (SIGINT, SIGTERM), also write the interrupted step's partial result, marked \"interrupted\": true, to -json; without it -json keeps the completed steps only")
+	fs.IntVar(&s.count, "count", 1, "run every step this many times, in rounds; each round runs every step once, in an order shuffled by -seed")
+	fs.Uint64Var(&s.seed, "seed", 0, "seed of the shuffle of each round's order (with -count > 1); 0 = from the clock, printed and stored in the JSON")
+	fs.BoolVar(&s.verbose, "v", false, "show progress (step i of n, ETA) on stderr; on by default when stderr is a terminal")
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() != 0 {
+		return nil, usagef("unexpected arguments %q: sweep takes only flags", fs.Args())
+	}
+	if s.count < 1 {
+		return nil, usagef("-count %d: use 1 or more runs of each step", s.count)
+	}
+	if s.seed == 0 {
+		s.seed = uint64(time.Now().UnixNano())
+	}
+	if err := s.fx.check(setFlags(fs)); err != nil {
+		return nil, err
+	}
+	var err error
+	if s.modes, err = fixtures.ParseModes(*modes); err != nil {
+		return nil, usagef("-mode %v", err)
+	}
+	if s.steps, err = meshperf.ParseConcurrencies(*concs); err != nil {
+		return nil, usagef("-c %q: %v", *concs, err)
+	}
+	req, err := s.req.options()
+	if err != nil {
+		return nil, err
+	}
+	s.base = append([]meshperf.Option{meshperf.QPS(*qps), meshperf.Duration(s.dur), meshperf.Warmup(s.warmup)}, req...)
+	if _, err := meshperf.NewPlan(s.loadOpts(s.steps[0], 0)...); err != nil {
+		return nil, asUsage(err)
+	}
+	target, err := checkJSONOutput("-json", s.jsonPath)
+	if err != nil {
+		return nil, err
+	}
+	s.out = &stepOutput{flag: "-json", t: target}
+	s.config = s.fx.config()
+	for k, v := range map[string]string{"modes": *modes, "concurrency": *concs, "qps": strconv.FormatFloat(*qps, 'g', -1, 64),
+		"duration": s.dur.String(), "warmup": s.warmup.String(), "count": strconv.Itoa(s.count)} {
+		s.config[k] = v
+	}
+	s.req.config(s.config)
+	return s, nil
+}
+
+// loadOpts are the load options of a step at concurrency c in round
+// (labelled only with -count > 1).
+func (s *sweepCmd) loadOpts(c, round int) []meshperf.Option {
+	opts := append(slices.Clone(s.base), meshperf.Concurrency(c))
+	if s.count > 1 {
+		opts = append(opts, meshperf.Label("round", strconv.Itoa(round)))
+	}
+	return opts
+}
+
+// run runs every step in every round, in each round's order, and keeps
+// doc and -json up to date after each.
+func (s *sweepCmd) run(ctx context.Context, cluster fixtureCluster, doc *sweepDoc, stdout, stderr io.Writer) error {
+	progress := newProgress(stderr, s.verbose, len(s.modes)*len(s.steps)*s.count, s.dur+s.warmup)
 	var order []sweepStep
-	for _, mode := range modeList {
-		for _, c := range steps {
+	for _, mode := range s.modes {
+		for _, c := range s.steps {
 			order = append(order, sweepStep{mode, c})
 		}
 	}
 	runs := map[sweepStep][]*meshperf.Result{}
-	rng := rand.New(rand.NewPCG(*seed, 0))
-	for round := 1; round <= *count; round++ {
+	rng := rand.New(rand.NewPCG(s.seed, 0))
+	for round := 1; round <= s.count; round++ {
 		roundOrder := slices.Clone(order)
-		runOpts := loadOpts
-		if *count > 1 {
+		if s.count > 1 {
 			rng.Shuffle(len(roundOrder), func(i, j int) { roundOrder[i], roundOrder[j] = roundOrder[j], roundOrder[i] })
-			fmt.Fprintf(stdout, "round %d of %d\n", round, *count)
-			runOpts = func(c int) []meshperf.Option {
-				return append(loadOpts(c), meshperf.Label("round", strconv.Itoa(round)))
-			}
+			fmt.Fprintf(stdout, "round %d of %d\n", round, s.count)
 		}
 		for _, st := range roundOrder {
-			mode, c := st.mode, st.c
-			progress.step(fmt.Sprintf("mode=%s conc=%d", mode, c))
-			res, err := meshperf.RunContext(ctx, cluster.Target(mode), runOpts(c)...)
-			if res != nil && res.Interrupted {
-				printStep(stdout, mode, c, res)
-				fmt.Fprintf(stdout, "INTERRUPTED: step mode=%s conc=%d stopped after %v of its window (%d in flight, %d unsent)\n",
-					mode, c, res.End.Sub(res.Start).Round(time.Millisecond), res.InFlight, res.Unsent)
-				if !*partial {
-					if *jsonOut != "" {
-						fmt.Fprintf(stderr, "meshperf sweep: interrupted: -json %s holds the completed steps only (add -partial to write the partial step)\n", *jsonOut)
-					}
-					res = nil
-				}
-			} else if res != nil {
-				printStep(stdout, mode, c, res)
-			}
-			if res != nil {
+			progress.step(fmt.Sprintf("mode=%s conc=%d", st.mode, st.c))
+			res, err := meshperf.RunContext(ctx, cluster.Target(st.mode), s.loadOpts(st.c, round)...)
+			if res = s.printStep(st, res, stdout, stderr); res != nil {
 				runs[st] = append(runs[st], res)
 				doc.Steps = doc.Steps[:0]
 				for _, o := range order {
 					doc.Steps = append(doc.Steps, runs[o]...)
 				}
 				doc.Overhead = sweepOverhead(order, runs, stats.DefaultConfidence)
-				if werr := out.step(doc); werr != nil {
+				if werr := s.out.step(doc); werr != nil {
 					return werr
 				}
 			}
+			if err != nil && s.count > 1 {
+				return fmt.Errorf("step mode=%s conc=%d, round %d of %d: %w", st.mode, st.c, round, s.count, err)
+			}
 			if err != nil {
-				if *count > 1 {
-					return fmt.Errorf("step mode=%s conc=%d, round %d of %d: %w", mode, c, round, *count, err)
-				}
-				return fmt.Errorf("step mode=%s conc=%d: %w", mode, c, err)
+				return fmt.Errorf("step mode=%s conc=%d: %w", st.mode, st.c, err)
 			}
 		}
 	}
-	if *count > 1 {
-		printOverhead(stdout, doc.Overhead)
+	return nil
+}
+
+// printStep prints a step's row and returns the result the document
+// keeps: an interrupted step's only with -partial.
+func (s *sweepCmd) printStep(st sweepStep, res *meshperf.Result, stdout, stderr io.Writer) *meshperf.Result {
+	if res == nil {
+		return nil
+	}
+	printStep(stdout, st.mode, st.c, res)
+	if !res.Interrupted {
+		return res
+	}
+	fmt.Fprintf(stdout, "INTERRUPTED: step mode=%s conc=%d stopped after %v of its window (%d in flight, %d unsent)\n",
+		st.mode, st.c, res.End.Sub(res.Start).Round(time.Millisecond), res.InFlight, res.Unsent)
+	if s.partial {
+		return res
+	}
+	if s.jsonPath != "" {
+		fmt.Fprintf(stderr, "meshperf sweep: interrupted: -json %s holds the completed steps only (add -partial to write the partial step)\n", s.jsonPath)
 	}
 	return nil
 }
@@ -177,29 +227,6 @@ func printStep(w io.Writer, mode fixtures.Mode, c int, r *meshperf.Result) {
 	fmt.Fprintf(w, "%-12s %5d %9.1f %9s %9s %9s %9s %11s %11s %11s %11s %6d%s\n", mode, c, r.ActualQPS,
 		l.Format(l.P50), l.Format(l.P90), l.Format(l.P99), l.Format(l.P999),
 		ccpu, scpu, cmem, smem, r.Failures(), overflowNote(r))
-}
-
-func runReap(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("reap", stderr, "[-kube]")
-	withKube := fs.Bool("kube", false, "also delete the namespaces (and, on the local cluster, the images) of orphaned kube-fixture runs in the cluster KUBECONFIG names")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 0 {
-		return usagef("unexpected arguments %q: reap takes no arguments", fs.Args())
-	}
-	removed, err := local.Reap(ctx)
-	removed, err = reapDocker(ctx, removed, err, stderr)
-	if *withKube {
-		removed, err = reapKube(ctx, removed, err, stderr)
-	}
-	for _, r := range removed {
-		fmt.Fprintln(stdout, "removed", r)
-	}
-	if len(removed) == 0 && err == nil {
-		fmt.Fprintln(stdout, "nothing to remove")
-	}
-	return err
 }
 
 // progress reports where a sweep is, on stderr, when asked to or when

@@ -15,12 +15,9 @@ import (
 	"github.com/meshperf/meshperf/meshperf/latency"
 )
 
-// The feature's sweep: short, because it runs with every e2e run.
-var (
-	concurrencies = []int{2, 16}
-	step          = 2 * time.Second
-	warmup        = 500 * time.Millisecond
-)
+// The feature's sweep: short, because it runs with every e2e run. Each
+// step lasts as long as Setup says its cluster needs (steps).
+var concurrencies = []int{2, 16}
 
 // budget holds for every step on a 2-core machine with room for noise:
 // sidecar pairs read p50 0.3–1 ms and use 80–320 millicores each at 1000
@@ -39,14 +36,10 @@ var budget = assertions.Budget{
 var overhead = assertions.Overhead{P50: 2 * time.Millisecond}
 
 func TestSidecarOverhead(t *testing.T) {
-	s, w := step, warmup
-	if testing.Short() {
-		s, w = 500*time.Millisecond, 200*time.Millisecond
-	}
 	f := features.New("sidecar overhead").
 		WithLabel("type", "performance").
 		Assess("baseline and both keep their budgets", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			cluster := clusterFrom(ctx, t)
+			cluster, s, w := clusterFrom(ctx, t)
 			for _, c := range concurrencies {
 				t.Run(fmt.Sprintf("conc=%d", c), func(t *testing.T) {
 					opts := []meshperf.Option{meshperf.QPS(1000), meshperf.Concurrency(c), meshperf.Duration(s), meshperf.Warmup(w)}
