@@ -688,6 +688,14 @@ func TestHTTP1Exchanges(t *testing.T) {
 				t.Errorf("server accepted %d connections; want %d", n, tt.wantConns)
 			}
 		})
+		t.Run(tt.name+"/event loop", func(t *testing.T) {
+			srv := startH1Server(t, h1Script(tt.steps...))
+			spec := Spec{URL: srv.url("/"), Method: tt.method, Timeout: 5 * time.Second}
+			checkLoopOutcomes(t, runSeqLoop(t, spec, len(tt.want), nil), tt.want)
+			if n := srv.accepted.Load(); n != tt.wantConns {
+				t.Errorf("server accepted %d connections; want %d", n, tt.wantConns)
+			}
+		})
 	}
 }
 
@@ -810,7 +818,8 @@ func TestHTTP1DialFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := openH1Conn(t, Spec{URL: &url.URL{Scheme: "http", Host: closedAddr, Path: "/"}, Timeout: timeout, Dial: tt.dial})
+			spec := Spec{URL: &url.URL{Scheme: "http", Host: closedAddr, Path: "/"}, Timeout: timeout, Dial: tt.dial}
+			c := openH1Conn(t, spec)
 			start := time.Now()
 			status, err := c.Do(t.Context())
 			elapsed := time.Since(start)
@@ -819,6 +828,14 @@ func TestHTTP1DialFailures(t *testing.T) {
 			}
 			if elapsed < tt.minElapsed || elapsed > tt.minElapsed+2*time.Second {
 				t.Errorf("Do took %v; want %v to %v", elapsed, tt.minElapsed, tt.minElapsed+2*time.Second)
+			}
+			// The event loop dials on a goroutine, with the same outcome.
+			got := runSeqLoop(t, spec, 1, nil)[0]
+			if got.status != 0 || KindOf(got.err) != tt.want {
+				t.Fatalf("event loop: %d, %v (kind %v); want 0, kind %v", got.status, got.err, KindOf(got.err), tt.want)
+			}
+			if got.elapsed < tt.minElapsed || got.elapsed > tt.minElapsed+2*time.Second {
+				t.Errorf("event loop: the request took %v; want %v to %v", got.elapsed, tt.minElapsed, tt.minElapsed+2*time.Second)
 			}
 		})
 	}
@@ -1126,6 +1143,15 @@ func TestHTTP1DoesNotAllocate(t *testing.T) {
 	}
 }
 
+// pathName names a subtest by the client path it runs: a Conn, or the
+// event loop.
+func pathName(viaLoop bool) string {
+	if viaLoop {
+		return "/event loop"
+	}
+	return ""
+}
+
 // newTestRespReader returns a respReader over src with a small buffer, so that
 // lines and bodies cross buffer boundaries.
 func newTestRespReader(src io.Reader, size, limit int) *respReader {
@@ -1312,67 +1338,86 @@ func TestHTTP1UnsolicitedResponses(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			written := make(chan struct{}, 8) // a value per unsolicited write
-			var extraSent atomic.Bool         // extra goes on the first connection only
-			srv := startH1Server(t, func(s *h1Server, conn net.Conn) {
-				if tt.early != "" {
-					if _, err := io.WriteString(conn, tt.early); err != nil {
-						return
-					}
-					written <- struct{}{}
-				}
-				br := bufio.NewReader(conn)
-				for i := 0; ; i++ {
-					if _, err := http.ReadRequest(br); err != nil {
-						return
-					}
-					if _, err := io.WriteString(conn, first); err != nil {
-						return
-					}
-					if i == 0 && tt.extra != "" && !extraSent.Swap(true) {
-						// The client has the first response before this
-						// write starts, so the bytes come apart from it.
-						time.Sleep(20 * time.Millisecond)
-						if _, err := io.WriteString(conn, tt.extra); err != nil {
+		for _, viaLoop := range []bool{false, true} {
+			t.Run(tt.name+pathName(viaLoop), func(t *testing.T) {
+				written := make(chan struct{}, 8) // a value per unsolicited write
+				var extraSent atomic.Bool         // extra goes on the first connection only
+				srv := startH1Server(t, func(s *h1Server, conn net.Conn) {
+					if tt.early != "" {
+						if _, err := io.WriteString(conn, tt.early); err != nil {
 							return
 						}
 						written <- struct{}{}
 					}
+					br := bufio.NewReader(conn)
+					for i := 0; ; i++ {
+						if _, err := http.ReadRequest(br); err != nil {
+							return
+						}
+						if _, err := io.WriteString(conn, first); err != nil {
+							return
+						}
+						if i == 0 && tt.extra != "" && !extraSent.Swap(true) {
+							// The client has the first response before this
+							// write starts, so the bytes come apart from it.
+							time.Sleep(20 * time.Millisecond)
+							if _, err := io.WriteString(conn, tt.extra); err != nil {
+								return
+							}
+							written <- struct{}{}
+						}
+					}
+				})
+				wait := func() {
+					select {
+					case <-written:
+					case <-time.After(10 * time.Second):
+						t.Error("the server did not write within 10s")
+					}
+				}
+				var d net.Dialer
+				spec := Spec{URL: srv.url("/"), Timeout: 5 * time.Second,
+					Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+						conn, err := d.DialContext(ctx, network, addr)
+						if err == nil && tt.early != "" {
+							wait() // the early bytes are there before the request is written
+						}
+						return conn, err
+					}}
+				if viaLoop {
+					got := runSeqLoop(t, spec, len(tt.want), func(i int) {
+						if tt.extra != "" && i == 1 {
+							wait()
+						}
+					})
+					checkLoopOutcomes(t, got, tt.want)
+					for i, g := range got {
+						if g.err != nil && !strings.Contains(g.err.Error(), "protocol: http1: unsolicited response") {
+							t.Errorf("request %d: error %q; want it to say \"protocol: http1: unsolicited response\"", i, g.err)
+						}
+					}
+				}
+				c := openH1Conn(t, spec)
+				for i, want := range tt.want {
+					if viaLoop {
+						break
+					}
+					if tt.extra != "" && i == 1 {
+						wait()
+					}
+					status, err := c.Do(t.Context())
+					if status != want.status || KindOf(err) != want.kind {
+						t.Fatalf("request %d: Do = %d, %v (kind %v); want %d, kind %v", i, status, err, KindOf(err), want.status, want.kind)
+					}
+					if err != nil && !strings.Contains(err.Error(), "protocol: http1: unsolicited response") {
+						t.Errorf("request %d: error %q; want it to say \"protocol: http1: unsolicited response\"", i, err)
+					}
+				}
+				if n := srv.accepted.Load(); n != tt.wantConns {
+					t.Errorf("server accepted %d connections; want %d", n, tt.wantConns)
 				}
 			})
-			wait := func() {
-				select {
-				case <-written:
-				case <-time.After(10 * time.Second):
-					t.Error("the server did not write within 10s")
-				}
-			}
-			var d net.Dialer
-			c := openH1Conn(t, Spec{URL: srv.url("/"), Timeout: 5 * time.Second,
-				Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
-					conn, err := d.DialContext(ctx, network, addr)
-					if err == nil && tt.early != "" {
-						wait() // the early bytes are there before the request is written
-					}
-					return conn, err
-				}})
-			for i, want := range tt.want {
-				if tt.extra != "" && i == 1 {
-					wait()
-				}
-				status, err := c.Do(t.Context())
-				if status != want.status || KindOf(err) != want.kind {
-					t.Fatalf("request %d: Do = %d, %v (kind %v); want %d, kind %v", i, status, err, KindOf(err), want.status, want.kind)
-				}
-				if err != nil && !strings.Contains(err.Error(), "protocol: http1: unsolicited response") {
-					t.Errorf("request %d: error %q; want it to say \"protocol: http1: unsolicited response\"", i, err)
-				}
-			}
-			if n := srv.accepted.Load(); n != tt.wantConns {
-				t.Errorf("server accepted %d connections; want %d", n, tt.wantConns)
-			}
-		})
+		}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -50,18 +51,9 @@ func (l *h1Loop) Send(c int, now time.Duration) {
 	cn.retried = false
 	cn.deadline = now + l.t.timeout
 	if cn.rd.buffered() > 0 {
-		// Bytes came while the connection was idle; ready closed the
-		// socket then and kept them, as checkIdle does on a Conn.
-		unsolicited := cn.rd.buf[cn.rd.r:cn.rd.w]
-		if cn.reused && is408(unsolicited) {
-			cn.retried = true
-			l.closeConn(c)
-			l.dial(c)
-			return
-		}
-		err := protocolError("unsolicited response: bytes arrived while no request was outstanding", unsolicited)
-		l.closeConn(c)
-		l.finish(c, err)
+		// Bytes came while the connection was idle; readIdle closed the
+		// socket then and kept them.
+		l.unsolicited(c)
 		return
 	}
 	if cn.fd < 0 {
@@ -69,6 +61,37 @@ func (l *h1Loop) Send(c int, now time.Duration) {
 		return
 	}
 	l.start(c)
+}
+
+// rawIO reads or writes b on the non-blocking socket fd. It skips the
+// runtime's bookkeeping for a system call that may block: on a
+// non-blocking socket neither call does. b is not empty.
+func rawIO(trap uintptr, fd int, b []byte) (int, error) {
+	n, _, errno := unix.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
+
+// unsolicited fails c's request, unsent, because bytes wait that answer
+// no request of ours, as checkIdle does on a Conn: except for a 408 on a
+// reused connection, the server timing it out before it saw this request,
+// after which the request goes on a new connection.
+func (l *h1Loop) unsolicited(c int) {
+	cn := &l.conns[c]
+	bytes := cn.rd.buf[cn.rd.r:cn.rd.w]
+	if cn.reused && !cn.retried && is408(bytes) {
+		cn.retried = true
+		l.unlist(c)
+		l.closeConn(c)
+		l.dial(c)
+		return
+	}
+	err := protocolError("unsolicited response: bytes arrived while no request was outstanding", bytes)
+	l.unlist(c)
+	l.closeConn(c)
+	l.finish(c, err)
 }
 
 // start writes the request on c's socket and waits for the response.
@@ -90,7 +113,7 @@ func (l *h1Loop) write(c int) {
 		if cn.wrote == len(req) {
 			break
 		}
-		n, err := unix.Write(cn.fd, req[cn.wrote:])
+		n, err := rawIO(unix.SYS_WRITE, cn.fd, req[cn.wrote:])
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -158,7 +181,7 @@ func (l *h1Loop) read(c int, now time.Duration) {
 		l.fail(c, err)
 		return
 	}
-	n, err := unix.Read(cn.fd, cn.rd.buf[cn.rd.w:])
+	n, err := rawIO(unix.SYS_READ, cn.fd, cn.rd.buf[cn.rd.w:])
 	switch {
 	case err == unix.EAGAIN || err == unix.EINTR:
 		return
@@ -186,7 +209,7 @@ func (l *h1Loop) read(c int, now time.Duration) {
 func (l *h1Loop) readIdle(c int) {
 	cn := &l.conns[c]
 	if cn.rd.room() == nil {
-		n, err := unix.Read(cn.fd, cn.rd.buf[cn.rd.w:])
+		n, err := rawIO(unix.SYS_READ, cn.fd, cn.rd.buf[cn.rd.w:])
 		if err == unix.EAGAIN || err == unix.EINTR {
 			return
 		}
@@ -341,7 +364,22 @@ func (l *h1Loop) dialed(d dialResult, now time.Duration) {
 	if !cn.retried {
 		cn.deadline = now + l.t.timeout
 	}
-	l.start(d.c)
+	// Bytes that a new connection holds before its first request answer
+	// none of ours. One read finds them, once per connection.
+	n, err := rawIO(unix.SYS_READ, d.fd, cn.rd.buf)
+	switch {
+	case err == unix.EAGAIN || err == unix.EINTR:
+		l.start(d.c)
+	case err != nil:
+		l.closeConn(d.c)
+		l.finish(d.c, Wrap(os.NewSyscallError("read", err), false))
+	case n == 0:
+		l.closeConn(d.c)
+		l.finish(d.c, Wrap(io.EOF, false))
+	default:
+		cn.rd.w = n
+		l.unsolicited(d.c)
+	}
 }
 
 // list adds c to the deadline list, which is kept in deadline order.
