@@ -19,7 +19,7 @@ type seqLoop struct {
 	before  func(i int)
 	got     []loopResult
 	started bool
-	pending bool // the next request leaves at the next wake-up
+	pending bool          // the next request leaves at the next wake-up
 	wakeAt  time.Duration // when the pending request leaves
 	sentAt  time.Duration
 }
