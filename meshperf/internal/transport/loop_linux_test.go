@@ -5,6 +5,7 @@ package transport
 import (
 	"context"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -104,5 +105,71 @@ func TestLoopTimeout(t *testing.T) {
 		if n := srv.accepted.Load(); n != 2 {
 			t.Errorf("server accepted %d connections; want 2", n)
 		}
+	}
+}
+
+// closedLoop keeps every connection busy until n requests have completed,
+// failing on the first error.
+type closedLoop struct {
+	conns, n, sent, done int
+	err                  error
+}
+
+func (h *closedLoop) Wake(l LoopControl, now time.Duration) {
+	for ; h.sent < min(h.conns, h.n); h.sent++ {
+		l.Send(h.sent, now)
+	}
+	h.conns = 0
+}
+
+func (h *closedLoop) Done(l LoopControl, c int, status int, err error, now time.Duration) {
+	h.done++
+	if err != nil && h.err == nil {
+		h.err = err
+	}
+	if h.sent < h.n && h.err == nil {
+		h.sent++
+		l.Send(c, now)
+	}
+}
+
+// runClosedLoop sends n requests on conns connections of lp.
+func runClosedLoop(tb testing.TB, lp Looper, conns, n int) {
+	h := &closedLoop{conns: conns, n: n}
+	if err := lp.Loop(tb.Context(), conns, pace.Now(), h); err != nil || h.err != nil || h.done != n {
+		tb.Fatalf("Loop = %v; %d of %d requests done, first error %v", err, h.done, n, h.err)
+	}
+}
+
+// In steady state the loop allocates nothing per request: a run of many
+// requests allocates what a run of few does (the connections, their
+// buffers, the dials).
+func TestLoopDoesNotAllocatePerRequest(t *testing.T) {
+	srv := startH1Server(t, serveFixedH1([]byte(h1OK)))
+	lp, err := NewHTTP1Loop(Spec{URL: srv.url("/"), Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	few := testing.AllocsPerRun(5, func() { runClosedLoop(t, lp, 4, 40) })
+	many := testing.AllocsPerRun(5, func() { runClosedLoop(t, lp, 4, 4040) })
+	if perRequest := (many - few) / 4000; perRequest > 0.01 {
+		t.Errorf("%.0f allocations for 40 requests, %.0f for 4040: %.3f per request; want 0", few, many, perRequest)
+	}
+}
+
+// BenchmarkLoop measures a request on the event loop, closed loop, with
+// the set-up of the connections amortised over b.N requests.
+func BenchmarkLoop(b *testing.B) {
+	for _, conns := range []int{1, 16} {
+		b.Run("conns="+strconv.Itoa(conns), func(b *testing.B) {
+			srv := startH1Server(b, serveFixedH1([]byte(h1OK)))
+			lp, err := NewHTTP1Loop(Spec{URL: srv.url("/"), Timeout: 5 * time.Second})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			runClosedLoop(b, lp, conns, b.N)
+		})
 	}
 }
