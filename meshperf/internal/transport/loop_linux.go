@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -50,6 +51,8 @@ type h1Loop struct {
 	armed                 bool  // the wake-up is armed for armedAt
 	armedAt               time.Duration
 	events                []unix.EpollEvent
+	raw                   bool // waits may keep the P (see wait)
+	dialsOut              int  // dials started and not yet taken
 
 	stopped     atomic.Bool // ctx ended
 	stopWatch   func() bool
@@ -104,6 +107,7 @@ func newH1Loop(ctx context.Context, t *h1Target, conns int, base pace.Instant, h
 	for i := range l.conns {
 		l.conns[i] = loopConn{fd: -1, prev: -1, next: -1}
 	}
+	l.raw = runtime.GOMAXPROCS(0) > 1
 	l.dialCtx, l.cancelDials = context.WithCancel(ctx)
 	l.stopWatch = func() bool { return true }
 	var err error
@@ -147,7 +151,7 @@ func (l *h1Loop) run() error {
 		if l.stopped.Load() {
 			return l.ctx.Err()
 		}
-		n, err := unix.EpollWait(l.epfd, l.events, l.waitMillis())
+		n, err := l.wait(l.waitMillis())
 		if err != nil && err != unix.EINTR {
 			return fmt.Errorf("transport: epoll_wait: %w", err)
 		}
@@ -201,6 +205,38 @@ func (l *h1Loop) waitMillis() int {
 	return int(min((d+time.Millisecond-1)/time.Millisecond, math.MaxInt32))
 }
 
+// maxWaitMillis bounds each wait of the loop in milliseconds; see wait.
+const maxWaitMillis = 10
+
+// wait waits for events, at most msec milliseconds (all of maxWaitMillis
+// when msec is negative), and returns how many it stored in l.events.
+//
+// The system call is made raw, without telling the runtime: its P stays
+// with the loop's goroutine. Told, as syscall.Syscall does, the runtime's
+// monitor thread takes the P away after 20 µs of waiting and hands it to
+// another thread, and the loop has to win one back when it wakes: on a
+// paced run that is a few more thread switches per request. The wait is
+// bounded so that a stop of the world for the garbage collector, which
+// interrupts it with a signal anyway, never waits longer than that.
+//
+// While a dial is out, or with a single P, the wait is an ordinary system
+// call, so that the goroutines the loop waits for (a dial, the watch of
+// ctx) get a P at once.
+func (l *h1Loop) wait(msec int) (int, error) {
+	if l.dialsOut > 0 || !l.raw {
+		return unix.EpollWait(l.epfd, l.events, msec)
+	}
+	if msec < 0 || msec > maxWaitMillis {
+		msec = maxWaitMillis
+	}
+	n, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(l.epfd), uintptr(unsafe.Pointer(&l.events[0])),
+		uintptr(len(l.events)), uintptr(msec), 0, 0)
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
+
 // WakeAt implements LoopControl with the timerfd, armed with an absolute
 // CLOCK_MONOTONIC deadline.
 func (l *h1Loop) WakeAt(at time.Duration) {
@@ -243,6 +279,7 @@ func (l *h1Loop) takeDials(now time.Duration) {
 			l.mu.Unlock()
 			return
 		}
+		l.dialsOut--
 		l.dialed(d, now)
 	}
 }

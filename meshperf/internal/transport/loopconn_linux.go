@@ -286,6 +286,7 @@ func (l *h1Loop) dial(c int) {
 		cn.rd = respReader{buf: make([]byte, h1ReadBuffer), max: h1MaxHead}
 	}
 	at := l.base.Time.Add(cn.deadline)
+	l.dialsOut++
 	l.dialing.Add(1)
 	go func() {
 		defer l.dialing.Done()
