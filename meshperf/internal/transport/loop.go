@@ -18,8 +18,8 @@ type Looper interface {
 	// or until ctx ends. Offsets passed to and from h are measured from
 	// base. It returns nil when the policy finished, and ctx's error when
 	// ctx ended first; requests then in flight are abandoned and h learns
-	// nothing more about them. Loop is safe to call more than once, but
-	// not concurrently.
+	// nothing more about them. Each call has connections of its own, so
+	// calls may overlap.
 	Loop(ctx context.Context, conns int, base pace.Instant, h LoopHandler) error
 }
 
@@ -52,6 +52,10 @@ type LoopControl interface {
 // the response (a server's 408 on an idle connection included), and
 // "unsolicited response" for bytes that arrive while no request is
 // outstanding (the loop sees them as they arrive, at no cost per request).
+// As on a Conn, whose check comes just before the write, bytes that arrive
+// in the moment between the check and the write cannot be told from the
+// response: here that moment runs from the read that ended the previous
+// response (or the last wait of the loop) to the write.
 //
 // Connections are dialed through spec.Dial (or a net.Dialer) on a
 // goroutine of their own, bounded by spec.Timeout, so a dial never blocks
