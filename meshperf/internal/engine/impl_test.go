@@ -1,14 +1,13 @@
 package engine
 
 import (
-	"bufio"
 	"context"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"runtime"
-	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -52,7 +51,15 @@ func runGoroutines(_ *testing.T, ctx context.Context, service time.Duration, sta
 }
 
 func runEventLoop(t *testing.T, ctx context.Context, service time.Duration, status int, calls *atomic.Int64, cfg Config) (*Outcome, error) {
-	spec := transport.Spec{URL: statusServer(t, service, status, calls), Timeout: max(cfg.Timeout, time.Second)}
+	cfg.Open, cfg.Loop = loopTransport(t, transport.Spec{URL: statusServer(t, service, status, calls),
+		Timeout: max(cfg.Timeout, time.Second)})
+	return Run(ctx, cfg)
+}
+
+// loopTransport returns spec's HTTP/1.1 Opener and event loop, skipping
+// where the platform has no event loop.
+func loopTransport(t *testing.T, spec transport.Spec) (transport.Opener, transport.Looper) {
+	t.Helper()
 	open, err := transport.NewHTTP1(spec)
 	if err != nil {
 		t.Fatal(err)
@@ -64,8 +71,7 @@ func runEventLoop(t *testing.T, ctx context.Context, service time.Duration, stat
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Open, cfg.Loop = open, loop
-	return Run(ctx, cfg)
+	return open, loop
 }
 
 // statusServer serves HTTP/1.1 on 127.0.0.1 until the test ends: each
@@ -73,63 +79,23 @@ func runEventLoop(t *testing.T, ctx context.Context, service time.Duration, stat
 // never when service is negative.
 func statusServer(t *testing.T, service time.Duration, status int, calls *atomic.Int64) *url.URL {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp := []byte("HTTP/1.1 " + strconv.Itoa(status) + " X\r\nContent-Length: 0\r\n\r\n")
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	conns := map[net.Conn]bool{}
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns[c] = true
-			mu.Unlock()
-			wg.Go(func() { serveStatus(c, service, resp, calls) })
-		}
-	})
-	t.Cleanup(func() {
-		_ = ln.Close()
-		mu.Lock()
-		for c := range conns {
-			_ = c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return &url.URL{Scheme: "http", Host: ln.Addr().String(), Path: "/"}
-}
-
-func serveStatus(c net.Conn, service time.Duration, resp []byte, calls *atomic.Int64) {
-	defer func() { _ = c.Close() }()
-	r := bufio.NewReader(c)
-	for {
-		for { // one request head; the requests carry no body
-			line, err := r.ReadSlice('\n')
-			if err != nil {
-				return
-			}
-			if len(line) <= 2 {
-				break
-			}
-		}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
 		switch {
 		case service < 0:
-			_, _ = r.ReadByte() // until the client goes
+			<-r.Context().Done() // until the client goes
 			return
 		case service > 0:
 			time.Sleep(service)
 		}
-		if _, err := c.Write(resp); err != nil {
-			return
-		}
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(srv.Close)
+	u, err := url.Parse(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
 	}
+	return u
 }
 
 // On the event loop, failed dials are counted by kind and not timed.
@@ -140,18 +106,7 @@ func TestEventLoopErrorsAreClassifiedAndNotTimed(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	_ = ln.Close()
-	spec := transport.Spec{URL: &url.URL{Scheme: "http", Host: addr, Path: "/"}, Timeout: time.Second}
-	open, err := transport.NewHTTP1(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	loop, err := transport.NewHTTP1Loop(spec)
-	if err != nil && runtime.GOOS != "linux" {
-		testenv.Need(t, "event loop", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	open, loop := loopTransport(t, transport.Spec{URL: &url.URL{Scheme: "http", Host: addr, Path: "/"}, Timeout: time.Second})
 	o, err := Run(context.Background(), Config{Open: open, Loop: loop, Workers: 2, Count: 100, Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
