@@ -179,8 +179,10 @@ func TestCapacityStopsAtMaxRate(t *testing.T) {
 func TestCapacityTimeBound(t *testing.T) {
 	_, url := newQueueServer(t, 64, time.Millisecond)
 	opts := append(quickSteps(200*time.Millisecond), capacity.StartRate(50), capacity.MaxRate(1000))
-	// One step is budgeted at 50ms warm-up + 200ms + 2s timeout + 2s slack.
-	ctx, cancel := context.WithTimeout(t.Context(), 6*time.Second)
+	// One step is budgeted at 50ms warm-up + 200ms + 2s timeout + 2s slack,
+	// 4.25s: a 5s deadline leaves room for the steps of the first 0.75s,
+	// fewer than the 8 steps that reach the max rate and confirm it.
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	res, err := capacity.SearchContext(ctx, meshperf.URL(url), assertions.Budget{P99: time.Second}, opts...)
 	if err != nil {
