@@ -23,29 +23,32 @@ COUNT           ?= 1
 ##   GOCACHE=$(mktemp -d) /usr/bin/time -v make check   # cold, then again warm
 ## The tests build as the fixtures' meshperf does (CGO_ENABLED=0, -trimpath),
 ## so that one compile of the dependencies serves both; that binary is
-## built once (POD_BIN) for every test process. Built on both cores first,
-## as make test is; then one package at a time: timing tests that share the
-## two cores with another package's fail on stalls that are not theirs.
-CHECK_GO := CGO_ENABLED=0 $(GO) test -trimpath -short -count=1
+## built once (POD_BIN) for every test process. Compiled on both cores
+## first, as make test is; then one package at a time: timing tests that
+## share the two cores with another package's fail on stalls that are not
+## theirs.
+CHECK_ENV := CGO_ENABLED=0
+CHECK_FLAGS := -trimpath
 check:
-	@$(CHECK_GO) -run '^$$' -exec true $(PKGS) >/dev/null 2>&1 || true
+	@$(CHECK_ENV) $(GO) list $(CHECK_FLAGS) -test -export -deps $(PKGS) >/dev/null 2>&1 || true
 	@$(POD_BUILD)
-	@MESHPERF_BIN=$(POD_BIN) bash -o pipefail -c '$(CHECK_GO) -p 1 -timeout 5m -json $(PKGS) | $(GO) run ./hack/testsum $(TESTSUM_FLAGS)'
+	@MESHPERF_BIN=$(POD_BIN) $(CHECK_ENV) bash -o pipefail -c '$(GO) test $(CHECK_FLAGS) -short -count=1 -p 1 -timeout 5m -json $(PKGS) | $(TESTSUM) $(TESTSUM_FLAGS)'
 
 ## test: every test, with the race detector, one package at a time so that
 ## timing tests never share the two cores with another package's tests.
-## The first line builds every test binary on both cores without running
-## them (-p 1 would also build one package at a time, which on a cold cache
-## costs minutes; a build error shows in the last line); the second builds
-## the fixtures' meshperf once for every test process (POD_BIN). It
+## The first line compiles every package and its tests on both cores (-p 1
+## would also compile one package at a time, which on a cold cache costs
+## minutes; go list -export compiles without linking, which go test does
+## anyway; a build error shows in the last line); the second builds the
+## fixtures' meshperf once for every test process (POD_BIN). It
 ## prints each package, each failure, and the skips counted by reason
 ## (TESTSUM_FLAGS=-v lists each); TESTSUM_FLAGS='-strict -allow envoy,pipy'
 ## (as CI runs it) fails on any other skip.
 TESTSUM_FLAGS ?=
 test:
-	@$(GO) test -race -count=1 -run '^$$' -exec true $(PKGS) >/dev/null 2>&1 || true
+	@$(GO) list -race -test -export -deps $(PKGS) >/dev/null 2>&1 || true
 	@$(POD_BUILD)
-	@MESHPERF_BIN=$(POD_BIN) bash -o pipefail -c '$(GO) test -race -count=1 -p 1 -timeout 20m -json $(PKGS) | $(GO) run ./hack/testsum $(TESTSUM_FLAGS)'
+	@MESHPERF_BIN=$(POD_BIN) bash -o pipefail -c '$(GO) test -race -count=1 -p 1 -timeout 20m -json $(PKGS) | $(TESTSUM) $(TESTSUM_FLAGS)'
 
 ## POD_BIN: the meshperf that the fixtures run in their pods, as
 ## fixtures/internal/binary builds it (static, trimmed paths, -tags
@@ -53,7 +56,9 @@ test:
 ## process as $MESHPERF_BIN, which otherwise each would build (or at least
 ## relink) for itself.
 POD_BIN   := $(BIN)/meshperf-pod
-POD_BUILD := CGO_ENABLED=0 $(GO) build -trimpath -tags meshperfpod -o $(POD_BIN) ./cmd/meshperf
+POD_BUILD := env CGO_ENABLED=0 $(GO) build -trimpath -tags meshperfpod -o $(POD_BIN) ./cmd/meshperf
+# hack/testsum, built as POD_BIN is, so that it compiles nothing more
+TESTSUM   := env CGO_ENABLED=0 $(GO) run -trimpath ./hack/testsum
 
 ## bench: the Go benchmarks (generator throughput and CPU, memory, waiter lag).
 ## The generator's CPU is also measured beside wrk, h2load and fortio's
