@@ -73,9 +73,16 @@ func (t *URLTarget) Load(ctx context.Context, plan Plan) (*Result, error) {
 		spec.Body = bytes.Repeat([]byte{'x'}, plan.PayloadSize)
 	}
 	var open transport.Opener
+	var loop transport.Looper
 	switch plan.Protocol {
 	case HTTP1:
 		open, err = transport.NewHTTP1(spec)
+		if err == nil {
+			// Plain HTTP/1.1 runs on one event loop where the platform
+			// has one (Linux); elsewhere loop stays nil and each worker
+			// runs on its own goroutine.
+			loop, _ = transport.NewHTTP1Loop(spec)
+		}
 	case H2C:
 		open, err = transport.NewH2C(spec)
 	case GRPC:
@@ -86,7 +93,7 @@ func (t *URLTarget) Load(ctx context.Context, plan Plan) (*Result, error) {
 	}
 	out, runErr := engine.Run(ctx, engine.Config{
 		Open: open, QPS: plan.QPS, Workers: plan.Concurrency, Duration: plan.Duration,
-		Count: plan.Requests, Warmup: plan.Warmup, Timeout: plan.Timeout,
+		Count: plan.Requests, Warmup: plan.Warmup, Timeout: plan.Timeout, Loop: loop,
 	})
 	if out == nil {
 		return nil, runErr

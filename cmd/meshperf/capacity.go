@@ -244,6 +244,9 @@ func (c *capacityCmd) target(fs *flag.FlagSet, f *capacityFlags) error {
 	if c.modes, err = fixtures.ParseModes(*f.modes); err != nil {
 		return usagef("-mode %v", err)
 	}
+	if err := f.fx.checkProtocol(c.modes, f.req.protocol()); err != nil {
+		return err
+	}
 	c.fx = f.fx
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/meshperf/meshperf/fixtures"
 	"github.com/meshperf/meshperf/fixtures/local"
+	"github.com/meshperf/meshperf/fixtures/proxies"
 	"github.com/meshperf/meshperf/meshperf"
 )
 
@@ -121,6 +122,26 @@ func (f *fixtureFlags) check(set map[string]bool) error {
 	if f.bin = os.Getenv("MESHPERF_BIN"); f.bin == "" {
 		if f.bin, err = os.Executable(); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// checkProtocol fails, before anything starts, a run whose sidecars
+// cannot carry proto in one of modes: otherwise a sweep would measure
+// baseline first and fail at its first mode with sidecars. A mesh's
+// injected proxy carries what its mesh carries; the path check proves it.
+func (f *fixtureFlags) checkProtocol(modes []fixtures.Mode, proto meshperf.Protocol) error {
+	kind := fixtures.SidecarKind(*f.sidecar)
+	if *f.mesh != "" || kind == fixtures.Builtin {
+		return nil
+	}
+	for _, m := range modes {
+		if !m.Client() && !m.Server() {
+			continue
+		}
+		if err := proxies.Carries(proxies.Kind(kind), proto); err != nil {
+			return usagef("-mode %s with -sidecar %s: %v", m, kind, err)
 		}
 	}
 	return nil

@@ -29,6 +29,8 @@ func TestFixtureFlagsBadCombinations(t *testing.T) {
 		{[]string{"-fixture", "kube", "-sidecar", "nginx"}, "-sidecar nginx with -fixture kube needs -sidecar-image"},
 		{[]string{"-fixture", "kube", "-sidecar-image", "nginx:1"}, "-sidecar-image is for -sidecar haproxy, nginx, envoy or pipy"},
 		{[]string{"-h2", "-grpc"}, "-h2 and -grpc exclude each other"},
+		{[]string{"-sidecar", "nginx", "-h2", "-mode", "baseline,both"}, "-mode both with -sidecar nginx: proxies: the nginx sidecar cannot carry h2c"},
+		{[]string{"-fixture", "docker", "-sidecar", "nginx", "-h2", "-mode", "server-only"}, "-mode server-only with -sidecar nginx"},
 		{[]string{"-H", "novalue"}, `-H "novalue": want 'Name: value'`},
 		{[]string{"-payload-size", "-1"}, "-payload-size -1"},
 		{[]string{"-grpc", "-payload-size", "64"}, "-h2/-grpc grpc: gRPC health checks take no method or payload"},

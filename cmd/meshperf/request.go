@@ -41,23 +41,28 @@ func (r *requestFlags) options() ([]meshperf.Option, error) {
 		}
 		opts = append(opts, meshperf.Header(strings.TrimSpace(name), strings.TrimSpace(value)))
 	}
-	switch {
-	case *r.h2:
-		opts = append(opts, meshperf.WithProtocol(meshperf.H2C))
-	case *r.grpc:
-		opts = append(opts, meshperf.WithProtocol(meshperf.GRPC))
+	if p := r.protocol(); p != meshperf.HTTP1 {
+		opts = append(opts, meshperf.WithProtocol(p))
 	}
 	return opts, nil
+}
+
+// protocol is the protocol the flags ask for.
+func (r *requestFlags) protocol() meshperf.Protocol {
+	switch {
+	case *r.h2:
+		return meshperf.H2C
+	case *r.grpc:
+		return meshperf.GRPC
+	}
+	return meshperf.HTTP1
 }
 
 // config adds the flags that differ from their defaults to a document's
 // config.
 func (r *requestFlags) config(m map[string]string) {
-	switch {
-	case *r.h2:
-		m["protocol"] = string(meshperf.H2C)
-	case *r.grpc:
-		m["protocol"] = string(meshperf.GRPC)
+	if p := r.protocol(); p != meshperf.HTTP1 {
+		m["protocol"] = string(p)
 	}
 	if len(r.headers) > 0 {
 		m["headers"] = strings.Join(r.headers, "\n")

@@ -121,6 +121,9 @@ func parseSweep(args []string, stderr io.Writer) (*sweepCmd, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.fx.checkProtocol(s.modes, s.req.protocol()); err != nil {
+		return nil, err
+	}
 	s.base = append([]meshperf.Option{meshperf.QPS(*qps), meshperf.Duration(s.dur), meshperf.Warmup(s.warmup)}, req...)
 	if _, err := meshperf.NewPlan(s.loadOpts(s.steps[0], 0)...); err != nil {
 		return nil, asUsage(err)

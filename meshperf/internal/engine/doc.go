@@ -30,4 +30,14 @@
 // previous one completes; response time equals service time.
 //
 // Warm-up requests run through the same loop and are discarded.
+//
+// Two ways to drive the connections keep these semantics. By default each
+// worker is a goroutine with its own transport.Conn and, in open loop, its
+// own OS timer. When Config.Loop is set (plain HTTP/1.1 on Linux), one
+// goroutine on one OS thread runs every connection on the transport's event
+// loop: worker c is connection c, a single timer wakes the loop for the
+// next due slot, and each wake-up hands every slot then due to a free
+// connection, the longest-free first. A slot that finds a connection free
+// at its intended time is sent with its send lag; one that finds none waits
+// for the next connection to free, and is late with that backlog charged.
 package engine

@@ -83,9 +83,9 @@ func TestOpenLoopCountsEverySlotOnce(t *testing.T) {
 		{name: "with warm-up", qps: 2000, workers: 4, count: 200, warmup: 50 * time.Millisecond},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		forImpls(t, tt.name, func(t *testing.T, im impl) {
 			calls := new(atomic.Int64)
-			o, err := Run(context.Background(), Config{Open: opener(0, 200, nil, calls), QPS: tt.qps,
+			o, err := im.run(t, context.Background(), 0, 200, calls, Config{QPS: tt.qps,
 				Workers: tt.workers, Count: tt.count, Warmup: tt.warmup, Timeout: time.Second})
 			if err != nil {
 				t.Fatal(err)
@@ -117,8 +117,12 @@ func TestOpenLoopCountsEverySlotOnce(t *testing.T) {
 // are late, and the slots the worker never reached before the window closed
 // are counted as unsent.
 func TestOpenLoopChargesBacklog(t *testing.T) {
+	forImpls(t, "slow target", testOpenLoopChargesBacklog)
+}
+
+func testOpenLoopChargesBacklog(t *testing.T, im impl) {
 	const service = 10 * time.Millisecond
-	o, err := Run(context.Background(), Config{Open: opener(service, 200, nil, new(atomic.Int64)),
+	o, err := im.run(t, context.Background(), service, 200, new(atomic.Int64), Config{
 		QPS: 200, Workers: 1, Duration: 100 * time.Millisecond, Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -146,8 +150,12 @@ func TestOpenLoopChargesBacklog(t *testing.T) {
 }
 
 func TestClosedLoopExactCount(t *testing.T) {
+	forImpls(t, "5000", testClosedLoopExactCount)
+}
+
+func testClosedLoopExactCount(t *testing.T, im impl) {
 	calls := new(atomic.Int64)
-	o, err := Run(context.Background(), Config{Open: opener(0, 204, nil, calls), Workers: 8, Count: 5000,
+	o, err := im.run(t, context.Background(), 0, 204, calls, Config{Workers: 8, Count: 5000,
 		Warmup: 20 * time.Millisecond, Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -275,6 +283,10 @@ func TestErrorExamplesKeepTheFirstMessageOfEachKind(t *testing.T) {
 }
 
 func TestCancelReturnsPartialOutcome(t *testing.T) {
+	forImpls(t, "cancel", testCancelReturnsPartialOutcome)
+}
+
+func testCancelReturnsPartialOutcome(t *testing.T, im impl) {
 	for _, qps := range []float64{0, 100} {
 		ctx, cancel := context.WithCancel(context.Background())
 		calls := new(atomic.Int64)
@@ -283,7 +295,7 @@ func TestCancelReturnsPartialOutcome(t *testing.T) {
 		var err error
 		go func() {
 			defer close(done)
-			o, err = Run(ctx, Config{Open: opener(time.Millisecond, 200, nil, calls), QPS: qps, Workers: 4,
+			o, err = im.run(t, ctx, time.Millisecond, 200, calls, Config{QPS: qps, Workers: 4,
 				Duration: time.Hour, Timeout: time.Second})
 		}()
 		deadline := time.Now().Add(10 * time.Second)
@@ -328,9 +340,9 @@ func TestCountIsExact(t *testing.T) {
 		{name: "closed loop, many workers", qps: 0, workers: 8, count: 333},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		forImpls(t, tt.name, func(t *testing.T, im impl) {
 			calls := new(atomic.Int64)
-			o, err := Run(context.Background(), Config{Open: opener(tt.service, 200, nil, calls), QPS: tt.qps,
+			o, err := im.run(t, context.Background(), tt.service, 200, calls, Config{QPS: tt.qps,
 				Workers: tt.workers, Count: tt.count, Warmup: tt.warmup, Timeout: time.Second})
 			if err != nil {
 				t.Fatal(err)
@@ -357,13 +369,13 @@ func TestTinyRateStopsOnCancel(t *testing.T) {
 		{name: "warm-up at 1e-5", cfg: Config{QPS: 1e-5, Workers: 1, Count: 1, Warmup: time.Second}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		forImpls(t, tt.name, func(t *testing.T, im impl) {
 			ctx, cancel := context.WithCancel(context.Background())
 			cfg := tt.cfg
-			cfg.Open, cfg.Timeout = opener(0, 200, nil, new(atomic.Int64)), time.Second
+			cfg.Timeout = time.Second
 			done := make(chan error, 1)
 			go func() {
-				_, err := Run(ctx, cfg)
+				_, err := im.run(t, ctx, 0, 200, new(atomic.Int64), cfg)
 				done <- err
 			}()
 			time.Sleep(50 * time.Millisecond) // let it start; the assertion below does not depend on it
@@ -403,11 +415,9 @@ func (c *blockConn) Close() error { return nil }
 // requests in flight then, and counts the slots that fell due before the
 // interruption but were never sent.
 func TestInterruptedOutcome(t *testing.T) {
-	t.Run("silent server", func(t *testing.T) {
+	forImpls(t, "silent server", func(t *testing.T, im impl) {
 		ctx, cancel := context.WithCancel(context.Background())
 		calls := new(atomic.Int64)
-		never := make(chan struct{})
-		open := func() transport.Conn { return &blockConn{release: never, calls: calls} }
 		type ret struct {
 			o   *Outcome
 			err error
@@ -415,7 +425,7 @@ func TestInterruptedOutcome(t *testing.T) {
 		done := make(chan ret, 1)
 		start := time.Now()
 		go func() {
-			o, err := Run(ctx, Config{Open: open, QPS: 1000, Workers: 4, Duration: time.Hour, Timeout: time.Hour})
+			o, err := im.run(t, ctx, -1, 200, calls, Config{QPS: 1000, Workers: 4, Duration: time.Hour, Timeout: time.Hour})
 			done <- ret{o, err}
 		}()
 		deadline := time.Now().Add(10 * time.Second)

@@ -9,4 +9,11 @@
 // gave (KindConnectRefused, KindConnectTimeout, KindConnectUnreachable,
 // KindLocal for a limit of this machine, KindConnect otherwise); the h2c
 // and gRPC Conns find it through the dial they wrap (see peer).
+//
+// A Looper (NewHTTP1Loop, Linux only) runs many HTTP/1.1 connections on one
+// event loop instead: one goroutine locked to its thread, one epoll set, a
+// timerfd and an eventfd, and no goroutine per connection or per request.
+// It parses responses with the same resumable parser as the Conn and
+// reports the same outcomes; a LoopHandler (the engine) decides what to
+// send when.
 package transport

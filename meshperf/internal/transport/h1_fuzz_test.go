@@ -83,6 +83,48 @@ func parseH1Stream(t *testing.T, src io.Reader, head bool, inputLen int) h1Parse
 	return res
 }
 
+// parseH1Fed parses responses as the event loop does: it copies data into
+// the reader's buffer chunk bytes at a time, as reads of a non-blocking
+// socket would, and resumes the parse after each copy.
+func parseH1Fed(t *testing.T, data []byte, head bool, chunk int) h1ParseResult {
+	t.Helper()
+	const size, limit = 32, 2048
+	p := newTestRespReader(nil, size, limit)
+	var res h1ParseResult
+	total := len(data)
+	for range total + 1 {
+		p.begin(head)
+		err := p.step()
+		for steps := 0; err == errMore; steps++ {
+			if steps > total+1 {
+				t.Fatalf("the parse asked for more input %d times; there are only %d bytes", steps, total)
+			}
+			if len(data) == 0 {
+				err = p.atEnd(io.EOF)
+				break
+			}
+			if err = p.room(); err != nil {
+				break
+			}
+			n := copy(p.buf[p.w:], data[:min(chunk, len(data))])
+			p.w += n
+			data = data[n:]
+			err = p.step()
+		}
+		if err != nil {
+			res.err = err.Error()
+			return res
+		}
+		res.statuses = append(res.statuses, p.st.h.status)
+		res.keep = append(res.keep, p.st.keepAlive)
+		if !p.st.keepAlive {
+			return res
+		}
+	}
+	t.Fatalf("parsed more responses than there are input bytes")
+	return res
+}
+
 // FuzzParseResponse checks that any input either parses or fails with a
 // protocol or reset error, without panicking or looping, and that the
 // result does not depend on how the input is split into reads.
@@ -99,6 +141,14 @@ func FuzzParseResponse(f *testing.F) {
 		if !slices.Equal(whole.statuses, bytewise.statuses) || !slices.Equal(whole.keep, bytewise.keep) ||
 			whole.err != bytewise.err {
 			t.Fatalf("read whole: %+v\nread a byte at a time: %+v", whole, bytewise)
+		}
+		// The event loop's path: the same results however the bytes
+		// arrive.
+		for _, chunk := range []int{1, 7, 4096} {
+			fed := parseH1Fed(t, data, head, chunk)
+			if !slices.Equal(whole.statuses, fed.statuses) || !slices.Equal(whole.keep, fed.keep) || whole.err != fed.err {
+				t.Fatalf("read whole: %+v\nfed %d bytes at a time: %+v", whole, chunk, fed)
+			}
 		}
 	})
 }

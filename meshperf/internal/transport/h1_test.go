@@ -444,229 +444,240 @@ func repeatOutcome(n int, o h1Outcome) []h1Outcome {
 	return out
 }
 
+// h1Exchange is a server's script and what a client must make of it.
+type h1Exchange struct {
+	name      string
+	method    string
+	steps     []h1Step
+	want      []h1Outcome // one per Do, in order
+	wantConns int64       // connections the server accepted
+}
+
+// Values the exchanges share.
+var (
+	exOK        = h1Outcome{status: 200}
+	exBigBody   = strings.Repeat("x", 100_000)
+	exBigHeader = "X-Big: " + strings.Repeat("y", 40<<10) + "\r\n"
+)
+
+// h1Exchanges are the exchanges that TestHTTP1Exchanges runs on a Conn and
+// on the event loop.
+var h1Exchanges = []h1Exchange{
+	{
+		name:      "Content-Length body keeps the connection",
+		steps:     []h1Step{{resp: h1OK}},
+		want:      repeatOutcome(50, exOK),
+		wantConns: 1,
+	},
+	{
+		name: "chunked body with extensions and trailers",
+		steps: []h1Step{{resp: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+			"5;name=value\r\nhello\r\n" +
+			"7 ; quoted=\"a;b\"; flag\r\n, world\r\n" +
+			"0;last\r\nX-Trailer: 1\r\nX-Checksum: abc\r\n\r\n"}},
+		want:      repeatOutcome(5, exOK),
+		wantConns: 1,
+	},
+	{
+		name: "chunked after other codings",
+		steps: []h1Step{{resp: "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n" +
+			"3\r\n\x1f\x8b\x08\r\n0\r\n\r\n"}},
+		want:      repeatOutcome(3, exOK),
+		wantConns: 1,
+	},
+	{
+		name:      "204 has no body",
+		steps:     []h1Step{{resp: "HTTP/1.1 204 No Content\r\n\r\n"}},
+		want:      repeatOutcome(5, h1Outcome{status: 204}),
+		wantConns: 1,
+	},
+	{
+		name:      "304 has no body despite Content-Length",
+		steps:     []h1Step{{resp: "HTTP/1.1 304 Not Modified\r\nContent-Length: 1234\r\n\r\n"}},
+		want:      repeatOutcome(5, h1Outcome{status: 304}),
+		wantConns: 1,
+	},
+	{
+		name:      "HEAD response has no body despite Content-Length",
+		method:    "HEAD",
+		steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n"}},
+		want:      repeatOutcome(5, exOK),
+		wantConns: 1,
+	},
+	{
+		name:      "HEAD response has no body despite chunked",
+		method:    "HEAD",
+		steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"}},
+		want:      repeatOutcome(5, exOK),
+		wantConns: 1,
+	},
+	{
+		name: "status codes pass through",
+		steps: []h1Step{
+			{resp: "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy"},
+			{resp: "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"},
+			{resp: "HTTP/1.1 302 Found\r\nLocation: /x\r\nContent-Length: 0\r\n\r\n"},
+			{resp: "HTTP/1.1 599\r\nContent-Length: 0\r\n\r\n"},
+			{resp: "HTTP/1.1 999 Beyond\r\nContent-Length: 0\r\n\r\n"},
+		},
+		want:      []h1Outcome{{status: 503}, {status: 404}, {status: 302}, {status: 599}, {status: 999}},
+		wantConns: 1,
+	},
+	{
+		name: "interim responses are skipped",
+		steps: []h1Step{{resp: "HTTP/1.1 100 Continue\r\n\r\n" +
+			"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n" + h1OK}},
+		want:      repeatOutcome(3, exOK),
+		wantConns: 1,
+	},
+	{
+		name:      "field names and tokens are case-insensitive",
+		steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\ncontent-LENGTH: 3\r\nCONNECTION: Keep-Alive\r\n\r\nabc"}},
+		want:      repeatOutcome(3, exOK),
+		wantConns: 1,
+	},
+	{
+		name:      "body larger than the read buffer",
+		steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + exBigBody}},
+		want:      repeatOutcome(3, exOK),
+		wantConns: 1,
+	},
+	{
+		name: "chunked body larger than the read buffer",
+		steps: []h1Step{{resp: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+			strconv.FormatInt(int64(len(exBigBody)), 16) + "\r\n" + exBigBody + "\r\n0\r\n\r\n"}},
+		want:      repeatOutcome(3, exOK),
+		wantConns: 1,
+	},
+	{
+		name:      "header line larger than the read buffer",
+		steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\n" + exBigHeader + "Content-Length: 2\r\n\r\nok"}},
+		want:      repeatOutcome(3, exOK),
+		wantConns: 1,
+	},
+	{
+		name:      "Connection: close redials for each request",
+		steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok", then: thenClose}},
+		want:      repeatOutcome(5, exOK),
+		wantConns: 5,
+	},
+	{
+		name:      "Connection: close is honoured even if the server keeps the connection",
+		steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"}},
+		want:      repeatOutcome(5, exOK),
+		wantConns: 5,
+	},
+	{
+		name:      "HTTP/1.0 without keep-alive closes",
+		steps:     []h1Step{{resp: "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"}},
+		want:      repeatOutcome(5, exOK),
+		wantConns: 5,
+	},
+	{
+		name:      "HTTP/1.0 with keep-alive is reused",
+		steps:     []h1Step{{resp: "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok"}},
+		want:      repeatOutcome(5, exOK),
+		wantConns: 1,
+	},
+	{
+		name:      "body delimited by the end of the connection",
+		steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\n\r\n" + exBigBody, then: thenClose}},
+		want:      repeatOutcome(3, exOK),
+		wantConns: 3,
+	},
+	{
+		name: "Transfer-Encoding and Content-Length: chunked wins, then close",
+		steps: []h1Step{{resp: "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n" +
+			"2\r\nok\r\n0\r\n\r\n"}},
+		want:      repeatOutcome(3, exOK),
+		wantConns: 3,
+	},
+	{
+		name:      "stale keep-alive connection is retried once",
+		steps:     []h1Step{{resp: h1OK, then: thenClose}, {resp: h1OK}},
+		want:      repeatOutcome(3, exOK),
+		wantConns: 2,
+	},
+	{
+		name:      "retry of a stale connection is not repeated",
+		steps:     []h1Step{{resp: h1OK, then: thenClose}, {then: thenClose}},
+		want:      []h1Outcome{exOK, {kind: KindReset}},
+		wantConns: 2,
+	},
+	{
+		name:      "close before responding on a new connection is not retried",
+		steps:     []h1Step{{then: thenClose}, {resp: h1OK}},
+		want:      []h1Outcome{{kind: KindReset}, exOK, exOK},
+		wantConns: 2,
+	},
+	{
+		name:      "partial response on a reused connection is not retried",
+		steps:     []h1Step{{resp: h1OK}, {resp: "HTTP/1.1 200 OK\r\nContent-Len", then: thenClose}, {resp: h1OK}},
+		want:      []h1Outcome{exOK, {kind: KindReset}, exOK},
+		wantConns: 2,
+	},
+	{
+		name:      "close mid-body is a reset, then a redial",
+		steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten..", then: thenClose}, {resp: h1OK}},
+		want:      []h1Outcome{{kind: KindReset}, exOK},
+		wantConns: 2,
+	},
+	{
+		name: "close mid-chunk is a reset",
+		steps: []h1Step{
+			{resp: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nshort", then: thenClose},
+			{resp: h1OK},
+		},
+		want:      []h1Outcome{{kind: KindReset}, exOK},
+		wantConns: 2,
+	},
+	{
+		name:      "garbage is a protocol error, then a redial",
+		steps:     []h1Step{{resp: "garbage\r\n\r\n"}, {resp: h1OK}},
+		want:      []h1Outcome{{kind: KindProtocol}, exOK, exOK},
+		wantConns: 2,
+	},
+	{
+		name:      "HTTP/2 status line is a protocol error",
+		steps:     []h1Step{{resp: "HTTP/2 200\r\n\r\n"}},
+		want:      []h1Outcome{{kind: KindProtocol}},
+		wantConns: 1,
+	},
+	{
+		name:      "invalid Content-Length is a protocol error",
+		steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n"}},
+		want:      []h1Outcome{{kind: KindProtocol}},
+		wantConns: 1,
+	},
+	{
+		name:      "conflicting Content-Lengths are a protocol error",
+		steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc"}},
+		want:      []h1Outcome{{kind: KindProtocol}},
+		wantConns: 1,
+	},
+	{
+		name:      "bad chunk size is a protocol error",
+		steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"}},
+		want:      []h1Outcome{{kind: KindProtocol}},
+		wantConns: 1,
+	},
+	{
+		name:      "unrequested upgrade is a protocol error",
+		steps:     []h1Step{{resp: "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n"}},
+		want:      []h1Outcome{{kind: KindProtocol}},
+		wantConns: 1,
+	},
+	{
+		name: "head over the size limit is a protocol error",
+		steps: []h1Step{{resp: "HTTP/1.1 200 OK\r\n" +
+			strings.Repeat("X-Filler: "+strings.Repeat("z", 1000)+"\r\n", h1MaxHead/1000) + "\r\n"}},
+		want:      []h1Outcome{{kind: KindProtocol}},
+		wantConns: 1,
+	},
+}
+
 func TestHTTP1Exchanges(t *testing.T) {
-	ok := h1Outcome{status: 200}
-	bigBody := strings.Repeat("x", 100_000)
-	bigHeader := "X-Big: " + strings.Repeat("y", 40<<10) + "\r\n"
-	tests := []struct {
-		name      string
-		method    string
-		steps     []h1Step
-		want      []h1Outcome // one per Do, in order
-		wantConns int64       // connections the server accepted
-	}{
-		{
-			name:      "Content-Length body keeps the connection",
-			steps:     []h1Step{{resp: h1OK}},
-			want:      repeatOutcome(50, ok),
-			wantConns: 1,
-		},
-		{
-			name: "chunked body with extensions and trailers",
-			steps: []h1Step{{resp: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
-				"5;name=value\r\nhello\r\n" +
-				"7 ; quoted=\"a;b\"; flag\r\n, world\r\n" +
-				"0;last\r\nX-Trailer: 1\r\nX-Checksum: abc\r\n\r\n"}},
-			want:      repeatOutcome(5, ok),
-			wantConns: 1,
-		},
-		{
-			name: "chunked after other codings",
-			steps: []h1Step{{resp: "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n" +
-				"3\r\n\x1f\x8b\x08\r\n0\r\n\r\n"}},
-			want:      repeatOutcome(3, ok),
-			wantConns: 1,
-		},
-		{
-			name:      "204 has no body",
-			steps:     []h1Step{{resp: "HTTP/1.1 204 No Content\r\n\r\n"}},
-			want:      repeatOutcome(5, h1Outcome{status: 204}),
-			wantConns: 1,
-		},
-		{
-			name:      "304 has no body despite Content-Length",
-			steps:     []h1Step{{resp: "HTTP/1.1 304 Not Modified\r\nContent-Length: 1234\r\n\r\n"}},
-			want:      repeatOutcome(5, h1Outcome{status: 304}),
-			wantConns: 1,
-		},
-		{
-			name:      "HEAD response has no body despite Content-Length",
-			method:    "HEAD",
-			steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n"}},
-			want:      repeatOutcome(5, ok),
-			wantConns: 1,
-		},
-		{
-			name:      "HEAD response has no body despite chunked",
-			method:    "HEAD",
-			steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"}},
-			want:      repeatOutcome(5, ok),
-			wantConns: 1,
-		},
-		{
-			name: "status codes pass through",
-			steps: []h1Step{
-				{resp: "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy"},
-				{resp: "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"},
-				{resp: "HTTP/1.1 302 Found\r\nLocation: /x\r\nContent-Length: 0\r\n\r\n"},
-				{resp: "HTTP/1.1 599\r\nContent-Length: 0\r\n\r\n"},
-				{resp: "HTTP/1.1 999 Beyond\r\nContent-Length: 0\r\n\r\n"},
-			},
-			want:      []h1Outcome{{status: 503}, {status: 404}, {status: 302}, {status: 599}, {status: 999}},
-			wantConns: 1,
-		},
-		{
-			name: "interim responses are skipped",
-			steps: []h1Step{{resp: "HTTP/1.1 100 Continue\r\n\r\n" +
-				"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n" + h1OK}},
-			want:      repeatOutcome(3, ok),
-			wantConns: 1,
-		},
-		{
-			name:      "field names and tokens are case-insensitive",
-			steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\ncontent-LENGTH: 3\r\nCONNECTION: Keep-Alive\r\n\r\nabc"}},
-			want:      repeatOutcome(3, ok),
-			wantConns: 1,
-		},
-		{
-			name:      "body larger than the read buffer",
-			steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + bigBody}},
-			want:      repeatOutcome(3, ok),
-			wantConns: 1,
-		},
-		{
-			name: "chunked body larger than the read buffer",
-			steps: []h1Step{{resp: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
-				strconv.FormatInt(int64(len(bigBody)), 16) + "\r\n" + bigBody + "\r\n0\r\n\r\n"}},
-			want:      repeatOutcome(3, ok),
-			wantConns: 1,
-		},
-		{
-			name:      "header line larger than the read buffer",
-			steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\n" + bigHeader + "Content-Length: 2\r\n\r\nok"}},
-			want:      repeatOutcome(3, ok),
-			wantConns: 1,
-		},
-		{
-			name:      "Connection: close redials for each request",
-			steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok", then: thenClose}},
-			want:      repeatOutcome(5, ok),
-			wantConns: 5,
-		},
-		{
-			name:      "Connection: close is honoured even if the server keeps the connection",
-			steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"}},
-			want:      repeatOutcome(5, ok),
-			wantConns: 5,
-		},
-		{
-			name:      "HTTP/1.0 without keep-alive closes",
-			steps:     []h1Step{{resp: "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"}},
-			want:      repeatOutcome(5, ok),
-			wantConns: 5,
-		},
-		{
-			name:      "HTTP/1.0 with keep-alive is reused",
-			steps:     []h1Step{{resp: "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok"}},
-			want:      repeatOutcome(5, ok),
-			wantConns: 1,
-		},
-		{
-			name:      "body delimited by the end of the connection",
-			steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\n\r\n" + bigBody, then: thenClose}},
-			want:      repeatOutcome(3, ok),
-			wantConns: 3,
-		},
-		{
-			name: "Transfer-Encoding and Content-Length: chunked wins, then close",
-			steps: []h1Step{{resp: "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n" +
-				"2\r\nok\r\n0\r\n\r\n"}},
-			want:      repeatOutcome(3, ok),
-			wantConns: 3,
-		},
-		{
-			name:      "stale keep-alive connection is retried once",
-			steps:     []h1Step{{resp: h1OK, then: thenClose}, {resp: h1OK}},
-			want:      repeatOutcome(3, ok),
-			wantConns: 2,
-		},
-		{
-			name:      "retry of a stale connection is not repeated",
-			steps:     []h1Step{{resp: h1OK, then: thenClose}, {then: thenClose}},
-			want:      []h1Outcome{ok, {kind: KindReset}},
-			wantConns: 2,
-		},
-		{
-			name:      "close before responding on a new connection is not retried",
-			steps:     []h1Step{{then: thenClose}, {resp: h1OK}},
-			want:      []h1Outcome{{kind: KindReset}, ok, ok},
-			wantConns: 2,
-		},
-		{
-			name:      "partial response on a reused connection is not retried",
-			steps:     []h1Step{{resp: h1OK}, {resp: "HTTP/1.1 200 OK\r\nContent-Len", then: thenClose}, {resp: h1OK}},
-			want:      []h1Outcome{ok, {kind: KindReset}, ok},
-			wantConns: 2,
-		},
-		{
-			name:      "close mid-body is a reset, then a redial",
-			steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten..", then: thenClose}, {resp: h1OK}},
-			want:      []h1Outcome{{kind: KindReset}, ok},
-			wantConns: 2,
-		},
-		{
-			name: "close mid-chunk is a reset",
-			steps: []h1Step{
-				{resp: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nshort", then: thenClose},
-				{resp: h1OK},
-			},
-			want:      []h1Outcome{{kind: KindReset}, ok},
-			wantConns: 2,
-		},
-		{
-			name:      "garbage is a protocol error, then a redial",
-			steps:     []h1Step{{resp: "garbage\r\n\r\n"}, {resp: h1OK}},
-			want:      []h1Outcome{{kind: KindProtocol}, ok, ok},
-			wantConns: 2,
-		},
-		{
-			name:      "HTTP/2 status line is a protocol error",
-			steps:     []h1Step{{resp: "HTTP/2 200\r\n\r\n"}},
-			want:      []h1Outcome{{kind: KindProtocol}},
-			wantConns: 1,
-		},
-		{
-			name:      "invalid Content-Length is a protocol error",
-			steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n"}},
-			want:      []h1Outcome{{kind: KindProtocol}},
-			wantConns: 1,
-		},
-		{
-			name:      "conflicting Content-Lengths are a protocol error",
-			steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc"}},
-			want:      []h1Outcome{{kind: KindProtocol}},
-			wantConns: 1,
-		},
-		{
-			name:      "bad chunk size is a protocol error",
-			steps:     []h1Step{{resp: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"}},
-			want:      []h1Outcome{{kind: KindProtocol}},
-			wantConns: 1,
-		},
-		{
-			name:      "unrequested upgrade is a protocol error",
-			steps:     []h1Step{{resp: "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n"}},
-			want:      []h1Outcome{{kind: KindProtocol}},
-			wantConns: 1,
-		},
-		{
-			name: "head over the size limit is a protocol error",
-			steps: []h1Step{{resp: "HTTP/1.1 200 OK\r\n" +
-				strings.Repeat("X-Filler: "+strings.Repeat("z", 1000)+"\r\n", h1MaxHead/1000) + "\r\n"}},
-			want:      []h1Outcome{{kind: KindProtocol}},
-			wantConns: 1,
-		},
-	}
+	tests := h1Exchanges
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := startH1Server(t, h1Script(tt.steps...))
@@ -684,6 +695,14 @@ func TestHTTP1Exchanges(t *testing.T) {
 					}
 				}
 			}
+			if n := srv.accepted.Load(); n != tt.wantConns {
+				t.Errorf("server accepted %d connections; want %d", n, tt.wantConns)
+			}
+		})
+		t.Run(tt.name+"/event loop", func(t *testing.T) {
+			srv := startH1Server(t, h1Script(tt.steps...))
+			spec := Spec{URL: srv.url("/"), Method: tt.method, Timeout: 5 * time.Second}
+			checkLoopOutcomes(t, runSeqLoop(t, spec, len(tt.want), nil), tt.want)
 			if n := srv.accepted.Load(); n != tt.wantConns {
 				t.Errorf("server accepted %d connections; want %d", n, tt.wantConns)
 			}
@@ -810,7 +829,8 @@ func TestHTTP1DialFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := openH1Conn(t, Spec{URL: &url.URL{Scheme: "http", Host: closedAddr, Path: "/"}, Timeout: timeout, Dial: tt.dial})
+			spec := Spec{URL: &url.URL{Scheme: "http", Host: closedAddr, Path: "/"}, Timeout: timeout, Dial: tt.dial}
+			c := openH1Conn(t, spec)
 			start := time.Now()
 			status, err := c.Do(t.Context())
 			elapsed := time.Since(start)
@@ -819,6 +839,14 @@ func TestHTTP1DialFailures(t *testing.T) {
 			}
 			if elapsed < tt.minElapsed || elapsed > tt.minElapsed+2*time.Second {
 				t.Errorf("Do took %v; want %v to %v", elapsed, tt.minElapsed, tt.minElapsed+2*time.Second)
+			}
+			// The event loop dials on a goroutine, with the same outcome.
+			got := runSeqLoop(t, spec, 1, nil)[0]
+			if got.status != 0 || KindOf(got.err) != tt.want {
+				t.Fatalf("event loop: %d, %v (kind %v); want 0, kind %v", got.status, got.err, KindOf(got.err), tt.want)
+			}
+			if got.elapsed < tt.minElapsed || got.elapsed > tt.minElapsed+2*time.Second {
+				t.Errorf("event loop: the request took %v; want %v to %v", got.elapsed, tt.minElapsed, tt.minElapsed+2*time.Second)
 			}
 		})
 	}
@@ -1126,6 +1154,15 @@ func TestHTTP1DoesNotAllocate(t *testing.T) {
 	}
 }
 
+// pathName names a subtest by the client path it runs: a Conn, or the
+// event loop.
+func pathName(viaLoop bool) string {
+	if viaLoop {
+		return "/event loop"
+	}
+	return ""
+}
+
 // newTestRespReader returns a respReader over src with a small buffer, so that
 // lines and bodies cross buffer boundaries.
 func newTestRespReader(src io.Reader, size, limit int) *respReader {
@@ -1272,18 +1309,22 @@ func BenchmarkHTTP1Do(b *testing.B) {
 // request is outstanding (an extra response, or one written before the
 // request) are a protocol error for the next request, whose connection is
 // closed, and never shift the pairing of requests and responses.
+// h1UnsolicitedCase is a server that writes bytes no request asked for,
+// and what the client must make of them.
+type h1UnsolicitedCase struct {
+	name      string
+	early     string // written on each connection before its first request
+	extra     string // written after the first response on the first connection
+	want      []h1Outcome
+	wantConns int64
+}
+
 func TestHTTP1UnsolicitedResponses(t *testing.T) {
 	const (
 		first  = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst"
 		second = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 6\r\n\r\nsecond"
 	)
-	tests := []struct {
-		name      string
-		early     string // written on each connection before its first request
-		extra     string // written after the first response on the first connection
-		want      []h1Outcome
-		wantConns int64
-	}{
+	tests := []h1UnsolicitedCase{
 		{
 			name:      "extra response after the first",
 			extra:     second,
@@ -1312,67 +1353,90 @@ func TestHTTP1UnsolicitedResponses(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			written := make(chan struct{}, 8) // a value per unsolicited write
-			var extraSent atomic.Bool         // extra goes on the first connection only
-			srv := startH1Server(t, func(s *h1Server, conn net.Conn) {
-				if tt.early != "" {
-					if _, err := io.WriteString(conn, tt.early); err != nil {
-						return
-					}
-					written <- struct{}{}
-				}
-				br := bufio.NewReader(conn)
-				for i := 0; ; i++ {
-					if _, err := http.ReadRequest(br); err != nil {
-						return
-					}
-					if _, err := io.WriteString(conn, first); err != nil {
-						return
-					}
-					if i == 0 && tt.extra != "" && !extraSent.Swap(true) {
-						// The client has the first response before this
-						// write starts, so the bytes come apart from it.
-						time.Sleep(20 * time.Millisecond)
-						if _, err := io.WriteString(conn, tt.extra); err != nil {
-							return
-						}
-						written <- struct{}{}
-					}
-				}
-			})
-			wait := func() {
-				select {
-				case <-written:
-				case <-time.After(10 * time.Second):
-					t.Error("the server did not write within 10s")
-				}
+		for _, viaLoop := range []bool{false, true} {
+			t.Run(tt.name+pathName(viaLoop), func(t *testing.T) { testUnsolicited(t, tt, first, viaLoop) })
+		}
+	}
+}
+
+// testUnsolicited runs one case of TestHTTP1UnsolicitedResponses on a
+// Conn, or on the event loop; first is the response to every request.
+func testUnsolicited(t *testing.T, tt h1UnsolicitedCase, first string, viaLoop bool) {
+	written := make(chan struct{}, 8) // a value per unsolicited write
+	var extraSent atomic.Bool         // extra goes on the first connection only
+	srv := startH1Server(t, func(s *h1Server, conn net.Conn) {
+		if tt.early != "" {
+			if _, err := io.WriteString(conn, tt.early); err != nil {
+				return
 			}
-			var d net.Dialer
-			c := openH1Conn(t, Spec{URL: srv.url("/"), Timeout: 5 * time.Second,
-				Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
-					conn, err := d.DialContext(ctx, network, addr)
-					if err == nil && tt.early != "" {
-						wait() // the early bytes are there before the request is written
-					}
-					return conn, err
-				}})
-			for i, want := range tt.want {
-				if tt.extra != "" && i == 1 {
-					wait()
-				}
-				status, err := c.Do(t.Context())
-				if status != want.status || KindOf(err) != want.kind {
-					t.Fatalf("request %d: Do = %d, %v (kind %v); want %d, kind %v", i, status, err, KindOf(err), want.status, want.kind)
-				}
-				if err != nil && !strings.Contains(err.Error(), "protocol: http1: unsolicited response") {
-					t.Errorf("request %d: error %q; want it to say \"protocol: http1: unsolicited response\"", i, err)
-				}
+			written <- struct{}{}
+		}
+		br := bufio.NewReader(conn)
+		for i := 0; ; i++ {
+			if _, err := http.ReadRequest(br); err != nil {
+				return
 			}
-			if n := srv.accepted.Load(); n != tt.wantConns {
-				t.Errorf("server accepted %d connections; want %d", n, tt.wantConns)
+			if _, err := io.WriteString(conn, first); err != nil {
+				return
+			}
+			if i == 0 && tt.extra != "" && !extraSent.Swap(true) {
+				// The client has the first response before this
+				// write starts, so the bytes come apart from it.
+				time.Sleep(20 * time.Millisecond)
+				if _, err := io.WriteString(conn, tt.extra); err != nil {
+					return
+				}
+				written <- struct{}{}
+			}
+		}
+	})
+	wait := func() {
+		select {
+		case <-written:
+		case <-time.After(10 * time.Second):
+			t.Error("the server did not write within 10s")
+		}
+	}
+	var d net.Dialer
+	spec := Spec{URL: srv.url("/"), Timeout: 5 * time.Second,
+		Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := d.DialContext(ctx, network, addr)
+			if err == nil && tt.early != "" {
+				wait() // the early bytes are there before the request is written
+			}
+			return conn, err
+		}}
+	if viaLoop {
+		got := runSeqLoop(t, spec, len(tt.want), func(i int) {
+			if tt.extra != "" && i == 1 {
+				wait()
 			}
 		})
+		checkLoopOutcomes(t, got, tt.want)
+		for i, g := range got {
+			if g.err != nil && !strings.Contains(g.err.Error(), "protocol: http1: unsolicited response") {
+				t.Errorf("request %d: error %q; want it to say \"protocol: http1: unsolicited response\"", i, g.err)
+			}
+		}
+	}
+	c := openH1Conn(t, spec)
+	for i, want := range tt.want {
+		if viaLoop {
+			break
+		}
+		if tt.extra != "" && i == 1 {
+			wait()
+		}
+		status, err := c.Do(t.Context())
+		if status != want.status || KindOf(err) != want.kind {
+			t.Fatalf("request %d: Do = %d, %v (kind %v); want %d, kind %v", i, status, err, KindOf(err), want.status, want.kind)
+		}
+		if err != nil && !strings.Contains(err.Error(), "protocol: http1: unsolicited response") {
+			t.Errorf("request %d: error %q; want it to say \"protocol: http1: unsolicited response\"", i, err)
+		}
+	}
+	if n := srv.accepted.Load(); n != tt.wantConns {
+		t.Errorf("server accepted %d connections; want %d", n, tt.wantConns)
 	}
 }
 

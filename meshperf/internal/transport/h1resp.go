@@ -9,18 +9,24 @@ import (
 	"github.com/meshperf/meshperf/internal/httpsyntax"
 )
 
-// respReader parses HTTP/1.1 responses from src through a reusable buffer.
-// It keeps only what it needs to frame each response (status and the
+// respReader parses HTTP/1.1 responses through a reusable buffer. It keeps
+// only what it needs to frame each response (status and the
 // Content-Length, Transfer-Encoding and Connection fields) and discards
 // bodies. It never consumes bytes past the end of a response: any that were
 // read stay buffered, so responses can be read back to back.
+//
+// The parse is resumable (see step): it works on the bytes buffered so far
+// and asks for more, so that the same rules serve a blocking connection,
+// which pulls from src (response), and an event loop, which fills the
+// buffer from a non-blocking socket as its bytes arrive.
 type respReader struct {
-	src      io.Reader
+	src      io.Reader // nil on an event loop, which fills buf itself
 	buf      []byte
 	r, w     int   // buf[r:w] is read but not consumed
 	err      error // from src, returned once buf[r:w] is used up
 	received int64 // bytes read from src since the caller last zeroed it
 	max      int   // see h1MaxHead
+	st       respState
 }
 
 // reset prepares the reader for a new connection.
@@ -41,91 +47,6 @@ type respHead struct {
 	close     bool  // Connection: close
 	keepAlive bool  // Connection: keep-alive
 	lastFrame bool  // the last field read frames the message (for obs-fold)
-}
-
-// response reads one response, skipping interim 1xx responses, and
-// discards its body. head says the request was HEAD. It returns the final
-// status and whether the connection may carry another request.
-//
-// Errors from src are returned as they are, except that an end of input
-// after the response began is io.ErrUnexpectedEOF; an end of input before
-// any byte is io.EOF. Malformed input is an *Error of KindProtocol.
-func (p *respReader) response(head bool) (status int, keepAlive bool, err error) {
-	budget := p.max
-	var h respHead
-	for first := true; ; first = false {
-		if err := p.readHead(&h, &budget); err != nil {
-			if err == io.EOF && !first {
-				err = io.ErrUnexpectedEOF
-			}
-			return 0, false, err
-		}
-		if h.status >= 200 {
-			break
-		}
-		if h.status == 101 {
-			return 0, false, protocolError("unexpected 101 Switching Protocols; no upgrade was requested", nil)
-		}
-	}
-
-	keepAlive = !h.close && (!h.http10 || h.keepAlive)
-	switch {
-	case head || h.status == 204 || h.status == 304:
-		// No body, whatever the fields say.
-	case h.te:
-		if h.length >= 0 {
-			// Both fields: Transfer-Encoding wins, but the connection
-			// must not be reused (RFC 9112, section 6.3).
-			keepAlive = false
-		}
-		if !h.chunked {
-			if err := p.discardToEOF(); err != nil {
-				return 0, false, err
-			}
-			return h.status, false, nil
-		}
-		if err := p.discardChunked(); err != nil {
-			return 0, false, err
-		}
-	case h.length >= 0:
-		if err := p.discard(h.length); err != nil {
-			return 0, false, err
-		}
-	default:
-		if err := p.discardToEOF(); err != nil {
-			return 0, false, err
-		}
-		keepAlive = false
-	}
-	return h.status, keepAlive, nil
-}
-
-// readHead reads a status line and header fields into h, charging their
-// bytes to budget.
-func (p *respReader) readHead(h *respHead, budget *int) error {
-	*h = respHead{length: -1}
-	line, err := p.line(budget)
-	if err != nil {
-		return err
-	}
-	if err := parseStatusLine(line, h); err != nil {
-		return err
-	}
-	for {
-		line, err := p.line(budget)
-		if err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return err
-		}
-		if len(line) == 0 {
-			return nil
-		}
-		if err := parseField(line, h); err != nil {
-			return err
-		}
-	}
 }
 
 // parseStatusLine parses "HTTP/1.x NNN[ reason]".
@@ -192,133 +113,14 @@ func parseField(line []byte, h *respHead) error {
 	return nil
 }
 
-// discardChunked consumes a chunked body, its chunk extensions and its
-// trailer section.
-func (p *respReader) discardChunked() error {
-	for {
-		budget := p.max
-		line, err := p.line(&budget)
-		if err != nil {
-			return unexpectedEOF(err)
-		}
-		size, ok := httpsyntax.ParseChunkSize(line, httpsyntax.MaxChunkLimit)
-		if !ok {
-			return protocolError("malformed chunk size line", line)
-		}
-		if size > httpsyntax.MaxChunkLimit {
-			return protocolError("chunk size too large", line)
-		}
-		if size == 0 {
-			break
-		}
-		if err := p.discard(size); err != nil {
-			return err
-		}
-		line, err = p.line(&budget)
-		if err != nil {
-			return unexpectedEOF(err)
-		}
-		if len(line) != 0 {
-			return protocolError("chunk data longer than its size", line)
-		}
-	}
-	budget := p.max
-	for {
-		line, err := p.line(&budget)
-		if err != nil {
-			return unexpectedEOF(err)
-		}
-		if len(line) == 0 {
-			return nil
-		}
-	}
-}
-
-// discard consumes n body bytes.
-func (p *respReader) discard(n int64) error {
-	for {
-		k := int64(p.w - p.r)
-		if k >= n {
-			p.r += int(n)
-			return nil
-		}
-		n -= k
-		p.r = p.w
-		if err := p.fill(); err != nil {
-			return unexpectedEOF(err)
-		}
-	}
-}
-
-// discardToEOF consumes a body that ends when the connection does.
-func (p *respReader) discardToEOF() error {
-	for {
-		p.r = p.w
-		if err := p.fill(); err != nil {
-			if err == io.EOF {
-				return nil
-			}
-			return err
-		}
-	}
-}
-
-// line consumes the next line and returns it without its LF or CRLF. The
-// slice is valid until the next read. The line's bytes are charged to
-// budget; a line that would exceed it, or the buffer's limit, is a
-// protocol error. At the end of input, line returns io.EOF if no byte of
-// the line was read and io.ErrUnexpectedEOF otherwise.
-func (p *respReader) line(budget *int) ([]byte, error) {
-	seen := 0 // bytes after p.r known to hold no LF
-	for {
-		if i := bytes.IndexByte(p.buf[p.r+seen:p.w], '\n'); i >= 0 {
-			end := p.r + seen + i
-			if end+1-p.r > *budget {
-				return nil, p.tooLong(p.buf[p.r:end])
-			}
-			*budget -= end + 1 - p.r
-			line := p.buf[p.r:end]
-			p.r = end + 1
-			if n := len(line); n > 0 && line[n-1] == '\r' {
-				line = line[:n-1]
-			}
-			return line, nil
-		}
-		seen = p.w - p.r
-		if seen >= *budget {
-			return nil, p.tooLong(p.buf[p.r:p.w])
-		}
-		if err := p.fill(); err != nil {
-			if err == io.EOF && p.r < p.w {
-				err = io.ErrUnexpectedEOF
-			}
-			return nil, err
-		}
-	}
-}
-
-// fill reads more bytes into the buffer, making room first by dropping
-// consumed bytes or, when the buffer is full of unconsumed ones, by growing
-// it up to p.max.
+// fill reads more bytes from src into the buffer, after making room (see
+// room).
 func (p *respReader) fill() error {
 	if p.err != nil {
 		return p.err
 	}
-	if p.r == p.w {
-		p.r, p.w = 0, 0
-	}
-	if p.w == len(p.buf) {
-		if p.r > 0 {
-			p.w = copy(p.buf, p.buf[p.r:p.w])
-			p.r = 0
-		} else {
-			if len(p.buf) >= p.max {
-				return p.tooLong(p.buf[:p.w])
-			}
-			buf := make([]byte, min(max(2*len(p.buf), 512), p.max))
-			copy(buf, p.buf[:p.w])
-			p.buf = buf
-		}
+	if err := p.room(); err != nil {
+		return err
 	}
 	for range 100 {
 		n, err := p.src.Read(p.buf[p.w:])
@@ -341,6 +143,30 @@ func (p *respReader) fill() error {
 	}
 	p.err = io.ErrNoProgress
 	return p.err
+}
+
+// room makes space after p.w for at least one byte, by dropping consumed
+// bytes or, when the buffer is full of unconsumed ones, by growing it up to
+// p.max. Beyond that it returns a protocol error.
+func (p *respReader) room() error {
+	if p.r == p.w {
+		p.r, p.w = 0, 0
+	}
+	if p.w < len(p.buf) {
+		return nil
+	}
+	if p.r > 0 {
+		p.w = copy(p.buf, p.buf[p.r:p.w])
+		p.r = 0
+		return nil
+	}
+	if len(p.buf) >= p.max {
+		return p.tooLong(p.buf[:p.w])
+	}
+	buf := make([]byte, min(max(2*len(p.buf), 512), p.max))
+	copy(buf, p.buf[:p.w])
+	p.buf = buf
+	return nil
 }
 
 func (p *respReader) tooLong(near []byte) error {
