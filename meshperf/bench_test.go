@@ -23,14 +23,19 @@ import (
 
 // echoProcess starts `meshperf echo` on a free loopback port in its own
 // process, so that this process's CPU time is the generator's alone. It
-// returns the server's URL and stops it at cleanup.
+// returns the server's URL and stops it at cleanup. The meshperf is the
+// one $MESHPERF_BIN names (make builds it once for every package), or one
+// built here.
 func echoProcess(tb testing.TB) string {
 	tb.Helper()
-	bin := filepath.Join(tb.TempDir(), "meshperf")
-	build := exec.Command("go", "build", "-tags", "meshperfpod", "-trimpath", "-o", bin, "github.com/meshperf/meshperf/cmd/meshperf")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0") // the fixtures' build: one entry in the build cache
-	if out, err := build.CombinedOutput(); err != nil {
-		tb.Fatalf("go build ./cmd/meshperf: %v\n%s", err, out)
+	bin := os.Getenv("MESHPERF_BIN")
+	if bin == "" {
+		bin = filepath.Join(tb.TempDir(), "meshperf")
+		build := exec.Command("go", "build", "-tags", "meshperfpod", "-trimpath", "-o", bin, "github.com/meshperf/meshperf/cmd/meshperf")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0") // the fixtures' build: one entry in the build cache
+		if out, err := build.CombinedOutput(); err != nil {
+			tb.Fatalf("go build ./cmd/meshperf: %v\n%s", err, out)
+		}
 	}
 	cmd := exec.Command(bin, "echo", "-addr", "127.0.0.1:0")
 	stdout, err := cmd.StdoutPipe()

@@ -20,8 +20,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(asCommandEnv) == "1" {
 		main()
 	}
+	pod.given = os.Getenv("MESHPERF_BIN")
 	code := m.Run()
-	if pod.path != "" {
+	if pod.path != "" && pod.given == "" {
 		os.RemoveAll(filepath.Dir(pod.path))
 	}
 	os.Exit(code)
@@ -43,17 +44,24 @@ func selfAsMeshperf(t *testing.T) string {
 // pod is the meshperf this package's tests build once for the fixtures they
 // start, where timing matters: the race-built test binary would make slow
 // sidecars. It is the fixtures' own build (static, -trimpath, -tags
-// meshperfpod), so it shares their entry in the build cache.
+// meshperfpod), so it shares their entry in the build cache; or the one
+// $MESHPERF_BIN named when the tests started (make check and make test
+// build it once for every package).
 var pod struct {
-	once sync.Once
-	path string
-	err  error
+	once  sync.Once
+	given string
+	path  string
+	err   error
 }
 
 // podMeshperf makes the fixtures this test starts run that build.
 func podMeshperf(t *testing.T) {
 	t.Helper()
 	pod.once.Do(func() {
+		if pod.given != "" {
+			pod.path = pod.given
+			return
+		}
 		dir, err := os.MkdirTemp("", "meshperf-cmd-test-")
 		if err != nil {
 			pod.err = err
